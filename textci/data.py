@@ -1,0 +1,98 @@
+"""The typed records that flow through the pipeline.
+
+A `Document` holds `Page`s; segmentation turns pages into `Passage`s, each of
+which knows its document, page and character span so every finding can be
+traced back to the PDF. Everything is frozen so stages cannot mutate each
+other's output.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Status = Literal["ok", "partial", "failed"]
+Method = Literal["text", "ocr", "mixed", "none"]
+BlockKind = Literal["paragraph", "heading", "table"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A span of a page's text: a paragraph, a heading or a table."""
+
+    kind: BlockKind
+    char_start: int
+    char_end: int
+
+
+@dataclass(frozen=True)
+class Page:
+    doc_id: str
+    file: str
+    page: int  # 1-based
+    text: str
+    method: Method
+    blocks: tuple[Block, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"doc_id": self.doc_id, "file": self.file, "page": self.page,
+                "text": self.text, "method": self.method}
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    doc_id: str
+    file: str
+    page: int
+    char_start: int
+    char_end: int
+    lang: str
+    text: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    """One thing that went wrong, phrased so the user can act on it."""
+
+    file: str
+    page: int | None
+    stage: str
+    error: str
+    message: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str | None
+    file: str
+    pages: int
+    lang: str | None
+    status: Status
+    method: Method
+    page_records: tuple[Page, ...] = field(default=(), repr=False)
+    passages: tuple[Passage, ...] = field(default=(), repr=False)
+    errors: tuple[ErrorRecord, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict:
+        return {"doc_id": self.doc_id, "file": self.file, "pages": self.pages,
+                "lang": self.lang, "status": self.status, "method": self.method}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Labels for one passage: ids over threshold, every label's score, evidence."""
+
+    id: str
+    labels: tuple[str, ...]
+    scores: dict[str, float]
+    evidence: dict[str, list[str]]
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "labels": list(self.labels), "scores": self.scores,
+                "evidence": self.evidence}

@@ -1,0 +1,82 @@
+"""One exception hierarchy; every message says what failed, where, and what to do."""
+from __future__ import annotations
+
+
+class TextciError(Exception):
+    """Base of all errors textci raises on purpose."""
+
+
+class UsageError(TextciError):
+    """The command was called wrongly (exit status 2)."""
+
+
+class InputFileError(TextciError):
+    """A single input file cannot be processed; the batch goes on without it."""
+
+
+class EmptyFile(InputFileError):
+    pass
+
+
+class NotAPDF(InputFileError):
+    pass
+
+
+class CorruptPDF(InputFileError):
+    pass
+
+
+class EncryptedPDF(InputFileError):
+    pass
+
+
+class FileTooLarge(InputFileError):
+    pass
+
+
+class EmptyDocument(InputFileError):
+    pass
+
+
+class UnsafePath(InputFileError):
+    """A symlink that leaves the input folder or loops, a pipe, a dangling link."""
+
+
+class WorkerCrashed(InputFileError):
+    pass
+
+
+class Timeout(InputFileError):
+    pass
+
+
+class OutOfMemory(InputFileError):
+    pass
+
+
+class PageError(TextciError):
+    """One page could not be read; the rest of the document still is."""
+
+
+class ScannedPage(PageError):
+    pass
+
+
+class GarbledText(PageError):
+    pass
+
+
+class OCRFailed(PageError):
+    pass
+
+
+class PageLimit(PageError):
+    pass
+
+
+class CodebookError(TextciError):
+    pass
+
+
+class InputLineError(TextciError):
+    """A line of a JSONL input is blank, malformed, too long or not UTF-8."""

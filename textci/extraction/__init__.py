@@ -1,0 +1,72 @@
+"""PDF -> clean, page-cited text: the `extract` stage of the pipeline.
+
+    >>> import textci
+    >>> result = textci.extract(["reports/"])          # doctest: +SKIP
+    >>> result.documents[0].passages[0].page            # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..data import Document, ErrorRecord, Page, Passage
+from .discover import discover
+from .document import ExtractOptions, extract_document
+from .isolate import Limits, failed, run_isolated
+
+
+@dataclass(frozen=True)
+class ExtractionResult:
+    documents: tuple[Document, ...]     # one per input file, in input order
+    errors: tuple[ErrorRecord, ...]     # discovery problems, failed files, failed pages
+
+    @property
+    def pages(self) -> list[Page]:
+        return [p for d in self.documents for p in d.page_records]
+
+    @property
+    def passages(self) -> list[Passage]:
+        return [p for d in self.documents for p in d.passages]
+
+    @property
+    def exit_status(self) -> int:
+        """0 all succeeded, 3 some failed (the rest complete), 1 nothing processed."""
+        if not self.documents:
+            return 1
+        succeeded = [d for d in self.documents if d.status != "failed"]
+        if not succeeded:
+            return 1
+        return 0 if not self.errors else 3
+
+
+def _warm_up() -> None:
+    """Load language and sentence models once, before workers fork."""
+    from ..segment import language, sentences
+
+    language.warm_up()
+    sentences.warm_up()
+
+
+def extract(inputs: Sequence[str | Path], options: ExtractOptions | None = None, *,
+            workers: int | None = None, limits: Limits | None = None,
+            on_document: Callable[[Document], None] | None = None) -> ExtractionResult:
+    """Extract every PDF found under `inputs`; bad files fail alone, with a reason."""
+    options = options or ExtractOptions()
+    limits = limits or Limits()
+    found, problems = discover(list(inputs))
+    _warm_up()
+    jobs = [(f.name, extract_document, (f.path, f.name, options)) for f in found]
+    by_name: dict[str, Document] = {}
+    for document in run_isolated(jobs, workers or os.cpu_count() or 1, limits):
+        by_name[document.file] = document
+        if on_document:
+            on_document(document)
+    documents = [by_name[f.name] for f in found]
+    documents += [failed(p.file, p.error, p.message, stage=p.stage) for p in problems]
+    all_errors = list(problems) + [e for d in documents[:len(found)] for e in d.errors]
+    return ExtractionResult(tuple(documents), tuple(all_errors))
+
+
+__all__ = ["ExtractOptions", "ExtractionResult", "Limits", "extract", "extract_document"]

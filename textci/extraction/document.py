@@ -1,0 +1,179 @@
+"""One PDF -> a Document with clean pages and passages, or a clear failure.
+
+This runs inside an isolated worker (see `isolate.py`); any exception that
+escapes is turned into an error record by the caller.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import errors
+from ..data import Block, Document, ErrorRecord, Page
+from ..segment import identify, split_pages
+from . import clean, layout, ocr
+from .furniture import find_furniture, strip_furniture
+from .lines import RawPage
+
+MIN_TEXT_CHARS = 20   # a page with fewer characters of text is treated as image-only
+GARBLED = 0.25        # share of broken-font characters above which a page is unusable
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    extractor: str = "pdfium"           # pdfium | pdfplumber
+    ocr: bool = True                    # OCR image-only pages when Tesseract is installed
+    max_pages: int | None = None        # read at most this many pages per document
+    max_file_bytes: int = 1 << 30       # refuse files above this size
+
+
+def content_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_file(path: Path, options: ExtractOptions) -> None:
+    size = path.stat().st_size
+    if size == 0:
+        raise errors.EmptyFile("the file is empty (0 bytes); re-download or re-export it")
+    if size > options.max_file_bytes:
+        raise errors.FileTooLarge(
+            f"the file is {size / 2**20:.0f} MiB, above the limit of "
+            f"{options.max_file_bytes / 2**20:.0f} MiB; raise --max-file-mb to process it")
+    with open(path, "rb") as handle:
+        head = handle.read(1024)
+    if b"%PDF-" not in head:
+        raise errors.NotAPDF("the file does not start like a PDF (no %PDF- header); "
+                             "it may be HTML, an image or another format saved as .pdf")
+
+
+def extract_document(path: Path, name: str, options: ExtractOptions) -> Document:
+    check_file(path, options)
+    doc_id = content_hash(path)
+    problems: list[ErrorRecord] = []
+    raw_pages, total = _read_pages(path, name, options, problems)
+    text_pages = [p for p in raw_pages if p.method == "text"]
+    doc_lang = identify(" ".join(l.text for p in text_pages for l in p.lines))
+    raw_pages = _ocr_scanned(path, name, raw_pages, doc_lang, options, problems)
+    if doc_lang is None:
+        doc_lang = identify(" ".join(l.text for p in raw_pages for l in p.lines))
+    pages = _clean_pages(raw_pages, doc_id, name)
+    if not any(p.text.strip() for p in pages):
+        if not problems:
+            raise errors.EmptyDocument(f"none of the {total} pages holds text or images")
+        raise errors.EmptyDocument(
+            f"no page yielded text ({problems[0].error}: {problems[0].message})")
+    passages = split_pages(pages, doc_lang)
+    methods = {p.method for p in pages if p.text.strip()}
+    method = methods.pop() if len(methods) == 1 else "mixed"
+    return Document(doc_id=doc_id, file=name, pages=total, lang=doc_lang,
+                    status="partial" if problems else "ok", method=method,
+                    page_records=tuple(pages), passages=tuple(passages), errors=tuple(problems))
+
+
+def _read_pages(path: Path, name: str, options: ExtractOptions,
+                problems: list[ErrorRecord]) -> tuple[list[RawPage], int]:
+    from .pdfium_backend import open_pdf, read_page
+
+    pdf = open_pdf(path)
+    try:
+        total = len(pdf)
+        if total == 0:
+            raise errors.EmptyDocument("the PDF has no pages")
+        limit = min(total, options.max_pages or total)
+        if limit < total:
+            problems.append(ErrorRecord(name, None, "extract", "PageLimit",
+                                        f"only the first {limit} of {total} pages were read "
+                                        "(--max-pages); raise the limit to read them all"))
+        if options.extractor == "pdfplumber":
+            from .plumber_backend import read_pages
+
+            return list(read_pages(path, 1, limit)), total
+        return [read_page(pdf, i) for i in range(limit)], total
+    finally:
+        pdf.close()
+
+
+def _is_image_only(page: RawPage) -> bool:
+    return sum(len(l.text.strip()) for l in page.lines) < MIN_TEXT_CHARS and page.has_images
+
+
+def _is_garbled(page: RawPage) -> bool:
+    text = " ".join(l.text for l in page.lines)
+    return len(text.strip()) >= MIN_TEXT_CHARS and clean.garbled_share(text) > GARBLED
+
+
+def _ocr_scanned(path: Path, name: str, pages: list[RawPage], doc_lang: str | None,
+                 options: ExtractOptions, problems: list[ErrorRecord]) -> list[RawPage]:
+    """Replace image-only and broken-font pages by their OCR, or report them."""
+    todo = [i for i, p in enumerate(pages) if _is_image_only(p) or _is_garbled(p)]
+    if not todo:
+        return pages
+    langs = ocr.tesseract_langs(doc_lang) if options.ocr else None
+    result = list(pages)
+    pdf = None
+    for i in todo:
+        reason = "ScannedPage" if _is_image_only(pages[i]) else "GarbledText"
+        if langs is None:
+            problems.append(ErrorRecord(name, i + 1, "extract", reason, _no_ocr_message(reason, options)))
+            result[i] = RawPage(i + 1, pages[i].width, pages[i].height, (), pages[i].has_images, "none")
+            continue
+        if pdf is None:
+            from .pdfium_backend import open_pdf
+
+            pdf = open_pdf(path)
+        try:
+            result[i] = ocr.ocr_page(pdf, i, langs)
+        except errors.OCRFailed as exc:
+            problems.append(ErrorRecord(name, i + 1, "ocr", "OCRFailed", str(exc)))
+            result[i] = RawPage(i + 1, pages[i].width, pages[i].height, (), True, "none")
+    if pdf is not None:
+        pdf.close()
+    return result
+
+
+def _no_ocr_message(reason: str, options: ExtractOptions) -> str:
+    what = ("the page is an image with no text layer (scanned)" if reason == "ScannedPage"
+            else "the page's text comes from a broken font encoding and would be garbage")
+    how = ("OCR was switched off (--no-ocr)" if not options.ocr else
+           "Tesseract is not installed: run scripts/install_system_deps.sh to OCR it")
+    return f"{what}; {how}"
+
+
+def _clean_pages(raw_pages: list[RawPage], doc_id: str, name: str) -> list[Page]:
+    furniture = find_furniture(raw_pages)
+    stripped = [strip_furniture(p, furniture) for p in raw_pages]
+    vocab = clean.vocabulary(clean.normalise(l.text) for lines in stripped for l in lines)
+    pages = []
+    for raw, lines in zip(raw_pages, stripped):
+        text_lines = [l.__class__(clean.normalise(l.text), l.x0, l.top, l.x1, l.bottom) for l in lines]
+        body, tables = layout.split_tables([l for l in text_lines if l.text.strip()])
+        ordered = layout.reading_order(body + [layout.table_as_line(t) for t in tables])
+        text, blocks = _assemble(layout.build_blocks(ordered), vocab)
+        pages.append(Page(doc_id, name, raw.number, text, raw.method if text else "none", blocks))
+    return pages
+
+
+def _assemble(text_blocks, vocab) -> tuple[str, tuple[Block, ...]]:
+    """Page text with blank lines between blocks, and each block's span in it."""
+    parts: list[str] = []
+    blocks: list[Block] = []
+    offset = 0
+    for block in text_blocks:
+        if block.kind == "table":
+            body = "\n".join(" ".join(row.split()) for row in block.lines)
+        else:
+            body = clean.join_lines(list(block.lines), vocab)
+        body = body.strip()
+        if not body:
+            continue
+        if parts:
+            offset += 2
+        blocks.append(Block(block.kind, offset, offset + len(body)))
+        parts.append(body)
+        offset += len(body)
+    return "\n\n".join(parts), tuple(blocks)

@@ -1,0 +1,102 @@
+"""Run each document in its own worker process, with a time and memory limit.
+
+A hostile PDF can hang or crash a C library; in a forked child that costs
+only that document. The parent keeps up to `workers` children running and
+turns a timeout, a crash or an exhausted memory limit into an error record.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import pickle
+import resource
+import signal
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from ..data import Document, ErrorRecord
+from ..errors import InputFileError, TextciError
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = 120.0            # seconds per document
+    memory_mb: int | None = 2048      # address-space limit per worker
+
+
+def _child(conn, fn, args, memory_mb):
+    if memory_mb:
+        limit = memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        result = ("ok", fn(*args))
+    except InputFileError as exc:
+        result = ("error", type(exc).__name__, str(exc))
+    except MemoryError:
+        result = ("error", "OutOfMemory", "the document needs more memory than the limit "
+                  "(--memory-mb); it may be a decompression bomb, or raise the limit")
+    except TextciError as exc:
+        result = ("error", type(exc).__name__, str(exc))
+    except Exception as exc:  # an unexpected bug must not kill the batch
+        tail = traceback.format_exc(limit=3).strip().splitlines()[-1]
+        result = ("error", type(exc).__name__, f"unexpected failure ({tail}); please report it")
+    try:
+        conn.send_bytes(pickle.dumps(result))
+    except Exception as exc:
+        conn.send_bytes(pickle.dumps(("error", "WorkerCrashed", f"result could not be sent back ({exc})")))
+    conn.close()
+
+
+def failed(name: str, error: str, message: str, stage: str = "extract") -> Document:
+    return Document(doc_id=None, file=name, pages=0, lang=None, status="failed", method="none",
+                    errors=(ErrorRecord(name, None, stage, error, message),))
+
+
+def run_isolated(jobs: Iterable[tuple[str, Callable, tuple]], workers: int,
+                 limits: Limits) -> Iterator[Document]:
+    """Yield one Document per job, in completion order; failures become failed Documents."""
+    ctx = mp.get_context("fork")
+    pending = list(jobs)[::-1]
+    running: dict = {}
+    while pending or running:
+        while pending and len(running) < max(1, workers):
+            name, fn, args = pending.pop()
+            reader, writer = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_child, args=(writer, fn, args, limits.memory_mb), daemon=True)
+            proc.start()
+            writer.close()
+            running[reader] = (name, proc, time.monotonic())
+        ready = mp.connection.wait(list(running), timeout=0.5)
+        for reader in ready:
+            name, proc, _ = running.pop(reader)
+            yield _collect(reader, name, proc, limits)
+        now = time.monotonic()
+        for reader, (name, proc, started) in list(running.items()):
+            if now - started > limits.timeout:
+                running.pop(reader)
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.join()
+                reader.close()
+                yield failed(name, "Timeout", f"processing took longer than {limits.timeout:g} s and "
+                             "was stopped; raise --timeout or check the file")
+
+
+def _collect(reader, name, proc, limits) -> Document:
+    try:
+        payload = pickle.loads(reader.recv_bytes())
+    except (EOFError, OSError):
+        payload = None
+    finally:
+        reader.close()
+    proc.join()
+    if payload is None:
+        code = proc.exitcode
+        how = f"signal {-code}" if code and code < 0 else f"exit code {code}"
+        return failed(name, "WorkerCrashed",
+                      f"the worker reading this file died ({how}); the PDF probably crashes the "
+                      f"PDF library or exceeded the memory limit of {limits.memory_mb} MB")
+    if payload[0] == "ok":
+        return payload[1]
+    return failed(name, payload[1], payload[2])

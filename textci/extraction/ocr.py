@@ -1,0 +1,65 @@
+"""OCR of image-only pages with Tesseract, returned as positioned lines.
+
+The OCR'd lines go through the same furniture, ordering and hyphenation
+steps as a text layer, so scanned and born-digital pages come out alike.
+"""
+from __future__ import annotations
+
+import shutil
+from functools import lru_cache
+
+from ..errors import OCRFailed
+from .lines import Line, RawPage, merge_fragments
+
+TESSERACT_LANG = {"en": "eng", "de": "deu", "fr": "fra", "nl": "nld", "it": "ita", "es": "spa"}
+DPI = 300
+MAX_PIXELS = 40_000_000  # an A4 page at 300 dpi is ~8.7 Mpx; larger pages are rendered smaller
+
+
+@lru_cache(maxsize=1)
+def available_languages() -> frozenset[str]:
+    if not shutil.which("tesseract"):
+        return frozenset()
+    import pytesseract
+
+    try:
+        return frozenset(pytesseract.get_languages(config=""))
+    except Exception:  # a broken install counts as none
+        return frozenset()
+
+
+def tesseract_langs(lang: str | None) -> str | None:
+    """Tesseract language string for a document language, or None without OCR."""
+    have = available_languages()
+    if not have:
+        return None
+    wanted = TESSERACT_LANG.get(lang or "")
+    if wanted in have:
+        return wanted
+    known = [code for code in TESSERACT_LANG.values() if code in have]
+    return "+".join(known) if known else None
+
+
+def ocr_page(pdf, index: int, langs: str) -> RawPage:
+    import pytesseract
+
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        scale = DPI / 72
+        if width * height * scale * scale > MAX_PIXELS:
+            scale = (MAX_PIXELS / (width * height)) ** 0.5
+        image = page.render(scale=scale, grayscale=True).to_pil()
+    finally:
+        page.close()
+    try:
+        data = pytesseract.image_to_data(image, lang=langs, output_type=pytesseract.Output.DICT,
+                                         timeout=120)
+    except Exception as exc:
+        raise OCRFailed(f"Tesseract failed on this page ({exc}); check the tesseract install") from exc
+    words = []
+    for i, text in enumerate(data["text"]):
+        if text.strip() and float(data["conf"][i]) >= 0:
+            x, y, w, h = (data[k][i] / scale for k in ("left", "top", "width", "height"))
+            words.append(Line(text, x, y, x + w, y + h))
+    return RawPage(index + 1, width, height, tuple(merge_fragments(words)), True, method="ocr")

@@ -1,0 +1,44 @@
+"""Reading and writing the JSONL files users open: atomic, UTF-8, sorted keys."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def _clean(value):
+    """Make any string valid UTF-8: lone surrogates from broken PDFs become U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see either the old or the complete new content."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def dumps_jsonl(records: Iterable[dict]) -> str:
+    return "".join(json.dumps(_clean(r), ensure_ascii=False) + "\n" for r in records)
+
+
+def write_jsonl(path: Path, records: Iterable[dict]) -> None:
+    write_atomic(path, dumps_jsonl(records))
