@@ -17,7 +17,7 @@ CONJUNCTIONS = frozenset(
 
 def normalise(text: str) -> str:
     """NFKC (ligatures, full-width forms), plain spaces, no control characters."""
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text.replace("\x02", "\xad").replace("\ufffe", "\xad"))
     text = _CONTROL.sub("", text)
     return _SPACES.sub(" ", text)
 

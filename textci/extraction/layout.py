@@ -134,13 +134,18 @@ def _columns_plausible(lines: list[Line], g0: float, g1: float) -> bool:
     return overlap > 0
 
 
+def top_down(lines: list[Line]) -> list[Line]:
+    """Rows top to bottom, and within a row (lines sharing a baseline) left to right."""
+    return [line for row in _rows(lines) for line in row]
+
+
 def reading_order(lines: list[Line], depth: int = 0) -> list[Line]:
     """Order lines for reading: bands top to bottom, columns left to right."""
     if len(lines) <= 1 or depth > 6:
-        return sorted(lines, key=lambda l: (l.top, l.x0))
+        return top_down(lines)
     gutter = _find_gutter(lines)
     if gutter is None:
-        return sorted(lines, key=lambda l: (l.top, l.x0))
+        return top_down(lines)
     g0, g1 = gutter
     spanning = sorted((l for l in lines if l.x0 < g0 - 1 and l.x1 > g1 + 1), key=lambda l: l.top)
     others = [l for l in lines if not (l.x0 < g0 - 1 and l.x1 > g1 + 1)]
