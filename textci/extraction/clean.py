@@ -22,6 +22,11 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text)
 
 
+_BROKEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd\ufffe\uffff\ud800-\udfff]")
+_VISIBLE = re.compile(r"\S")
+_ALNUM = re.compile(r"[^\W_]")
+
+
 def garbled_share(text: str) -> float:
     """Share of visible characters that come from a broken font encoding.
 
@@ -29,14 +34,12 @@ def garbled_share(text: str) -> float:
     font without a usable Unicode map produces; so is text made mostly of
     punctuation and symbols instead of letters and digits.
     """
-    visible = [c for c in text if not c.isspace()]
+    visible = len(_VISIBLE.findall(text))
     if not visible:
         return 0.0
-    bad = sum(1 for c in visible
-              if unicodedata.category(c) in ("Co", "Cc", "Cs", "Cn") or c == "\ufffd")
-    alnum = sum(1 for c in visible if c.isalnum())
-    symbol_share = 1 - alnum / len(visible) if len(visible) >= 40 else 0.0
-    return max(bad / len(visible), symbol_share - 0.3 if symbol_share > 0.6 else 0.0)
+    bad = len(_BROKEN.findall(text)) / visible
+    symbol_share = 1 - len(_ALNUM.findall(text)) / visible if visible >= 40 else 0.0
+    return max(bad, symbol_share - 0.3 if symbol_share > 0.6 else 0.0)
 
 
 def vocabulary(texts) -> Counter[str]:

@@ -26,6 +26,7 @@ class ExtractOptions:
     ocr: bool = True                    # OCR image-only pages when Tesseract is installed
     max_pages: int | None = None        # read at most this many pages per document
     max_file_bytes: int = 1 << 30       # refuse files above this size
+    segment: bool = True                # also split pages into passages
 
 
 def content_hash(path: Path) -> str:
@@ -65,9 +66,9 @@ def extract_document(path: Path, name: str, options: ExtractOptions) -> Document
     if not any(p.text.strip() for p in pages):
         if not problems:
             raise errors.EmptyDocument(f"none of the {total} pages holds text or images")
-        raise errors.EmptyDocument(
-            f"no page yielded text ({problems[0].error}: {problems[0].message})")
-    passages = split_pages(pages, doc_lang)
+        return Document(doc_id=doc_id, file=name, pages=total, lang=doc_lang, status="failed",
+                        method="none", page_records=tuple(pages), errors=tuple(problems))
+    passages = split_pages(pages, doc_lang) if options.segment else []
     methods = {p.method for p in pages if p.text.strip()}
     method = methods.pop() if len(methods) == 1 else "mixed"
     return Document(doc_id=doc_id, file=name, pages=total, lang=doc_lang,

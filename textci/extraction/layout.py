@@ -9,6 +9,7 @@ numbers are kept together as a table instead of being read cell by cell.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from dataclasses import dataclass
 from statistics import median
 
@@ -96,10 +97,11 @@ def _find_gutter(lines: list[Line]) -> tuple[float, float] | None:
         return None
     step = 1.0
     size = int((right - left) / step) + 1
-    cover = [0] * size
+    delta = [0] * (size + 1)
     for l in lines:
-        for k in range(int((l.x0 - left) / step), min(int((l.x1 - left) / step) + 1, size)):
-            cover[k] += 1
+        delta[int((l.x0 - left) / step)] += 1
+        delta[min(int((l.x1 - left) / step) + 1, size)] -= 1
+    cover = list(accumulate(delta[:size]))
     allowed = max(1, int(0.12 * len(lines)))
     min_width = max(6.0, 0.6 * median(l.height for l in lines))
     best = None

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Benchmark text extraction on the real reports in ../shared/realpdfs/.
+
+Measures, in the same run and on the same pages:
+  * pdfplumber's `extract_text()` (the baseline),
+  * textci's page extraction with the default (pdfium) and the pdfplumber text layer,
+  * textci's full `extract` (pages + sentence segmentation + language id),
+and scores each against probes.jsonl (text a correct extraction must contain,
+or must not contain for furniture probes). OCR is off for the timings so that
+all rows read the same text layers; the OCR pass rate is reported on its own.
+
+    .venv/bin/python scripts/bench_extract.py [--pdfdir ../shared/realpdfs] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from textci.extraction.document import ExtractOptions, extract_document  # noqa: E402
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def plumber_pages(path: Path) -> dict[int, str]:
+    import pdfplumber
+
+    with pdfplumber.open(str(path)) as pdf:
+        return {i + 1: page.extract_text() or "" for i, page in enumerate(pdf.pages)}
+
+
+def textci_pages(path: Path, options: ExtractOptions) -> dict[int, str]:
+    document = extract_document(path, path.name, options)
+    return {p.page: p.text for p in document.page_records}
+
+
+def score(probes, texts: dict[tuple[str, int], str]):
+    per_file = defaultdict(lambda: [0, 0])
+    by_kind = defaultdict(lambda: [0, 0])
+    for probe in probes:
+        hit = norm(probe["text"]) in norm(texts.get((probe["file"], probe["page"]), ""))
+        ok = not hit if probe["kind"] == "furniture" else hit
+        per_file[probe["file"]][0] += ok
+        per_file[probe["file"]][1] += 1
+        by_kind[probe["kind"]][0] += ok
+        by_kind[probe["kind"]][1] += 1
+    return per_file, by_kind
+
+
+def run(name, fn, pdfs, probes):
+    texts, pages, started = {}, 0, time.perf_counter()
+    for pdf in pdfs:
+        for page, text in fn(pdf).items():
+            texts[(pdf.name, page)] = text
+            pages += 1
+    seconds = time.perf_counter() - started
+    per_file, by_kind = score(probes, texts)
+    return {"name": name, "pages": pages, "seconds": seconds, "pages_per_s": pages / seconds,
+            "per_file": {f: f"{a}/{b}" for f, (a, b) in sorted(per_file.items())},
+            "by_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(by_kind.items())},
+            "pass_rate": sum(a for a, _ in per_file.values()) / max(1, sum(b for _, b in per_file.values()))}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pdfdir", type=Path, default=ROOT.parent / "shared" / "realpdfs")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    probes = [json.loads(l) for l in open(args.pdfdir / "probes.jsonl", encoding="utf-8") if l.strip()]
+    pdfs = sorted(args.pdfdir.glob("*.pdf"))
+    from textci.segment import language, sentences
+
+    language.warm_up()
+    sentences.warm_up()
+    rows = [
+        run("pdfplumber extract_text()", plumber_pages, pdfs, probes),
+        run("textci pages (pdfium, default)",
+            lambda p: textci_pages(p, ExtractOptions(ocr=False, segment=False)), pdfs, probes),
+        run("textci pages+passages (pdfium, default)",
+            lambda p: textci_pages(p, ExtractOptions(ocr=False)), pdfs, probes),
+        run("textci pages (--extractor pdfplumber)",
+            lambda p: textci_pages(p, ExtractOptions(extractor="pdfplumber", ocr=False, segment=False)),
+            pdfs, probes),
+    ]
+    ocr_probes = [p for p in probes if p["kind"] == "ocr"]
+    if ocr_probes:
+        files = sorted({p["file"] for p in ocr_probes})
+        rows.append(run("textci pages with OCR (scanned files only)",
+                        lambda p: textci_pages(p, ExtractOptions()), [args.pdfdir / f for f in files], ocr_probes))
+    base = rows[0]["pages_per_s"]
+    print(f"{'extractor':44s} {'pages':>5s} {'s':>7s} {'pages/s':>8s} {'x plumber':>9s} {'probes':>7s}  by kind")
+    for row in rows:
+        print(f"{row['name']:44s} {row['pages']:5d} {row['seconds']:7.2f} {row['pages_per_s']:8.1f} "
+              f"{row['pages_per_s'] / base:9.1f} {row['pass_rate']:7.2f}  "
+              + " ".join(f"{k}={v}" for k, v in row["by_kind"].items()))
+    print("\nper document (probes passed):")
+    files = sorted({f for row in rows[:4] for f in row["per_file"]})
+    print(f"{'file':58s} " + " ".join(f"{r['name'][:18]:>18s}" for r in rows[:4]))
+    for f in files:
+        print(f"{f:58s} " + " ".join(f"{r['per_file'].get(f, '-'):>18s}" for r in rows[:4]))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
