@@ -172,6 +172,8 @@ def build_blocks(ordered: list[Line]) -> list[TextBlock]:
     """Group ordered lines into paragraphs, headings and tables."""
     body = [l for l in ordered if not l.text.startswith("\x00TABLE\x00")]
     body_height = median(l.height for l in body) if body else 10.0
+    pitches = [b.top - a.top for a, b in zip(body, body[1:]) if 0.5 * body_height < b.top - a.top < 3 * body_height]
+    pitch = median(pitches) if pitches else 1.3 * body_height
     blocks: list[TextBlock] = []
     current: list[Line] = []
 
@@ -185,21 +187,20 @@ def build_blocks(ordered: list[Line]) -> list[TextBlock]:
             close()
             blocks.append(TextBlock("table", tuple(line.text[7:].split("\n"))))
             continue
-        if current and _starts_new_block(current[-1], line, body_height):
+        if current and _starts_new_block(current[-1], line, body_height, pitch):
             close()
         current.append(line)
     close()
     return blocks
 
 
-def _starts_new_block(prev: Line, line: Line, body_height: float) -> bool:
-    gap = line.top - prev.bottom
+def _starts_new_block(prev: Line, line: Line, body_height: float, pitch: float) -> bool:
     bigger = max(prev.height, line.height) > 1.25 * body_height
     size_change = abs(prev.height - line.height) > 0.25 * body_height
     if line.top < prev.top - 1:  # next column or a jump upwards
         continuing = not prev.text.rstrip().endswith(_TERMINAL) and line.text[:1].islower()
         return not continuing
-    if gap > 0.8 * body_height or (bigger and size_change):
+    if line.top - prev.top > 1.4 * pitch or (bigger and size_change):
         return True
     if line.x0 - prev.x0 > 1.5 * body_height and prev.text.rstrip().endswith(_TERMINAL):
         return True  # indented first line of a new paragraph
