@@ -17,6 +17,7 @@ from .lines import Line
 
 _NUMERIC_CELL = re.compile(r"^[\s\d.,:;%‰€$£¥+\-–—/()x×<>=~≈*]+$")
 _NUMBER = re.compile(r"^[\-–+(]?[\d.,]+%?\)?$|^[€$£]\s?[\d.,]+$")
+BULLETS = set("•·▪▫◦‣∙●○■□➢➤►-–—*")
 _TERMINAL = tuple(".!?:;…»\"”)")
 
 
@@ -197,6 +198,9 @@ def build_blocks(ordered: list[Line]) -> list[TextBlock]:
 def _starts_new_block(prev: Line, line: Line, body_height: float, pitch: float) -> bool:
     bigger = max(prev.height, line.height) > 1.25 * body_height
     size_change = abs(prev.height - line.height) > 0.25 * body_height
+    stripped = line.text.lstrip()
+    if stripped[:1] in BULLETS and stripped[1:2] == " ":
+        return True
     if line.top < prev.top - 1:  # next column or a jump upwards
         continuing = not prev.text.rstrip().endswith(_TERMINAL) and line.text[:1].islower()
         return not continuing
