@@ -42,7 +42,123 @@ def build_parser() -> argparse.ArgumentParser:
                     help="address-space limit per worker in MB (default 2048)")
     ex.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                     help="documents processed in parallel (default: number of cores)")
+    tr = sub.add_parser("train", help="train a classifier on labelled passages")
+    tr.add_argument("-o", "--output", required=True, type=Path, help="model folder to write, e.g. models/NAME")
+    tr.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
+    tr.add_argument("--training", type=Path, help="folder (or file) of labelled JSONL (default: corpora/training)")
+    tr.add_argument("--classifier", default="ensemble", help="ensemble (default), lexicon, zeroshot or supervised")
+    tr.add_argument("--embedder", default="use",
+                    help="use (default, multilingual, offline), minilm (packaged English model), "
+                         "or any sentence-transformers model path or name")
+
+    cl = sub.add_parser("classify", help="passages.jsonl -> labels, scores and evidence per passage")
+    cl.add_argument("input", type=Path, metavar="INPUT", help="passages.jsonl or any JSONL with id, text, lang")
+    cl.add_argument("-o", "--output", required=True, type=Path, help="predictions JSONL to write")
+    cl.add_argument("--model", help="model name in models/ or a model folder (default: default)")
+    cl.add_argument("--codebook", help="codebook the model was trained on, if not its own")
+    cl.add_argument("--threshold", type=float, help="one probability threshold for all labels")
+    cl.add_argument("--keep-going", action="store_true", help="report bad lines and classify the rest")
+
+    ev = sub.add_parser("evaluate", help="score a model against gold labels")
+    ev.add_argument("gold", type=Path, metavar="GOLD", help="JSONL with id, text, lang, labels")
+    ev.add_argument("--predictions", type=Path, help="predictions JSONL to score instead of classifying")
+    ev.add_argument("--model", help="model name or folder (default: default)")
+    ev.add_argument("--codebook", help="codebook name or YAML path")
+    ev.add_argument("--threshold", type=float, help="one probability threshold for all labels")
+    ev.add_argument("--json", type=Path, help="also write the numbers as JSON")
     return parser
+
+
+def cmd_train(args) -> int:
+    from . import codebook
+    from .classification import CLASSIFIERS, load_training, train
+
+    if args.classifier not in CLASSIFIERS:
+        raise UsageError(f"unknown classifier {args.classifier!r}; choose one of {', '.join(CLASSIFIERS)}")
+    book = codebook.load(args.codebook)
+    samples = load_training(args.training, book)
+    model = train(samples, book, args.classifier, args.embedder,
+                  info={"training": str(args.training or "corpora/training")})
+    model.save(args.output)
+    print(f"trained {args.classifier} on {len(samples)} passages ({len(book.labels)} labels) -> {args.output}/")
+    return 0
+
+
+def cmd_classify(args) -> int:
+    from .classification import load
+    from .classification.jsonl import read_samples
+    from .io import write_jsonl
+
+    model = load(args.model, args.codebook)
+    problems = [] if args.keep_going else None
+    samples = read_samples(args.input, problems=problems)
+    predictions = model.classify(samples, threshold=args.threshold)
+    write_jsonl(args.output, (p.to_json() for p in predictions))
+    for problem in problems or []:
+        print(f"skipped: {problem}", file=sys.stderr)
+    print(f"classified {len(predictions)} passages -> {args.output}"
+          + (f" ({len(problems)} bad lines skipped)" if problems else ""))
+    return 3 if problems else 0
+
+
+def cmd_evaluate(args) -> int:
+    import json
+
+    import numpy as np
+
+    from .classification import evaluate as ev
+    from .classification import load
+    from .classification.jsonl import read_samples
+    from .classification.model import label_matrix
+
+    model = load(args.model, args.codebook) if not args.predictions else None
+    if model is None:
+        from . import codebook
+
+        book = codebook.load(args.codebook)
+    else:
+        book = model.codebook
+    gold = read_samples(args.gold, known_labels=book.label_ids, need_labels=True)
+    if args.predictions:
+        predicted = {s.id: json.loads(line) for s, line in _matched(gold, args.predictions)}
+        P = _prediction_matrix(gold, predicted, book.label_ids, "scores")
+        D = _prediction_matrix(gold, predicted, book.label_ids, "labels")
+    else:
+        preds = model.classify(gold, threshold=args.threshold)
+        P = np.array([[p.scores[l] for l in book.label_ids] for p in preds])
+        D = np.array([[l in p.labels for l in book.label_ids] for p in preds])
+    result = ev.evaluate(book.label_ids, label_matrix(gold, book.label_ids), P, D, [s.lang for s in gold])
+    print(ev.format_report(result))
+    if args.json:
+        from .io import write_atomic
+
+        write_atomic(args.json, json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+def _matched(gold, path):
+    import json
+
+    by_id = {}
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                by_id[str(json.loads(line)["id"])] = line
+    missing = [s.id for s in gold if s.id not in by_id]
+    if missing:
+        raise UsageError(f"{path} has no prediction for {len(missing)} gold id(s), e.g. {missing[:3]}")
+    return [(s, by_id[s.id]) for s in gold]
+
+
+def _prediction_matrix(gold, predicted, label_ids, key):
+    import numpy as np
+
+    rows = []
+    for s in gold:
+        value = predicted[s.id].get(key, {} if key == "scores" else [])
+        rows.append([float(value.get(l, 0.0)) for l in label_ids] if key == "scores"
+                    else [l in value for l in label_ids])
+    return np.array(rows)
 
 
 def cmd_extract(args) -> int:
@@ -70,7 +186,7 @@ def cmd_extract(args) -> int:
     return result.exit_status
 
 
-COMMANDS = {"extract": cmd_extract}
+COMMANDS = {"extract": cmd_extract, "train": cmd_train, "classify": cmd_classify, "evaluate": cmd_evaluate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -96,3 +96,13 @@ class Prediction:
     def to_json(self) -> dict:
         return {"id": self.id, "labels": list(self.labels), "scores": self.scores,
                 "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A text to classify: a passage, a gold line or a training example."""
+
+    id: str
+    text: str
+    lang: str | None = None
+    labels: tuple[str, ...] | None = None  # known labels, for training and evaluation

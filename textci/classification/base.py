@@ -1,0 +1,108 @@
+"""The estimator contract every classifier follows, and a small calibrated linear unit.
+
+    fit(samples, Y) -> self          Y: (n, n_labels) 0/1 matrix in codebook order
+    predict_proba(samples) -> P      P: (n, n_labels) probabilities
+    predict(samples) -> (n, n_labels) bool, P >= thresholds_
+    evidence(samples) -> per sample, {label id: [terms or example ids]}
+    get_params() / state() / from_state(): configuration and fitted arrays
+
+No work happens in __init__; fitted attributes end in `_`. Fitted state is
+plain numpy arrays (saved as .npz), never pickles, so a model folder from
+someone else cannot run code when loaded.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data import Sample
+
+SEED = 0
+
+
+class Classifier:
+    name = "base"
+    label_ids: tuple[str, ...]
+    thresholds_: np.ndarray | None = None
+
+    def fit(self, samples: list[Sample], Y: np.ndarray) -> "Classifier":
+        raise NotImplementedError
+
+    def predict_proba(self, samples: list[Sample]) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict(self, samples: list[Sample]) -> np.ndarray:
+        thresholds = self.thresholds_ if self.thresholds_ is not None else 0.5
+        return self.predict_proba(samples) >= thresholds
+
+    def evidence(self, samples: list[Sample]) -> list[dict[str, list[str]]]:
+        return [{} for _ in samples]
+
+    def get_params(self) -> dict:
+        return {}
+
+    def state(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def load_state(self, state: dict[str, np.ndarray]) -> "Classifier":
+        raise NotImplementedError
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+@dataclass
+class LinearUnits:
+    """Independent logistic regressions, one per label, kept as weights only."""
+
+    coef: np.ndarray       # (n_labels, n_features)
+    intercept: np.ndarray  # (n_labels,)
+
+    @classmethod
+    def fit(cls, X: np.ndarray, Y: np.ndarray, C: float = 1.0, balanced: bool = False,
+            per_label_features: bool = False) -> "LinearUnits":
+        """X is (n, f), or (n, n_labels, f) when every label has its own features."""
+        from sklearn.linear_model import LogisticRegression
+
+        n_labels = Y.shape[1]
+        f = X.shape[-1]
+        coef, intercept = np.zeros((n_labels, f)), np.zeros(n_labels)
+        for j in range(n_labels):
+            Xj = X[:, j, :] if per_label_features else X
+            y = Y[:, j]
+            if y.min() == y.max():  # a label never (or always) seen: constant prior
+                intercept[j] = 8.0 if y[0] else -8.0
+                continue
+            model = LogisticRegression(C=C, class_weight="balanced" if balanced else None,
+                                       max_iter=2000, random_state=SEED)
+            model.fit(Xj, y)
+            coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
+        return cls(coef, intercept)
+
+    def decision(self, X: np.ndarray, per_label_features: bool = False) -> np.ndarray:
+        if per_label_features:
+            return np.einsum("nlf,lf->nl", X, self.coef) + self.intercept
+        return X @ self.coef.T + self.intercept
+
+    def proba(self, X: np.ndarray, per_label_features: bool = False) -> np.ndarray:
+        return sigmoid(self.decision(X, per_label_features))
+
+
+def best_thresholds(Y: np.ndarray, P: np.ndarray, grid=np.arange(0.1, 0.91, 0.025)) -> np.ndarray:
+    """Per label, the probability cut that maximises F1 on held-out predictions."""
+    thresholds = np.full(Y.shape[1], 0.5)
+    for j in range(Y.shape[1]):
+        best = (-1.0, 0.5)
+        for t in grid:
+            pred = P[:, j] >= t
+            tp = np.sum(pred & (Y[:, j] == 1))
+            fp = np.sum(pred & (Y[:, j] == 0))
+            fn = np.sum(~pred & (Y[:, j] == 1))
+            f1 = 2 * tp / max(2 * tp + fp + fn, 1)
+            # ties go to the threshold nearest 0.5, which keeps probabilities honest
+            if f1 > best[0] + 1e-9 or (abs(f1 - best[0]) <= 1e-9 and abs(t - 0.5) < abs(best[1] - 0.5)):
+                best = (f1, float(t))
+        thresholds[j] = best[1]
+    return thresholds

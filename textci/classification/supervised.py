@@ -1,0 +1,69 @@
+"""A logistic head on sentence embeddings, trained on the team's labelled passages.
+
+Besides probabilities it gives, per label, the nearest training passages
+that carry the label: the evidence "this reads like training example X".
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Classifier, LinearUnits
+from .embeddings import Embedder
+
+
+class SupervisedClassifier(Classifier):
+    name = "supervised"
+
+    def __init__(self, label_ids: tuple[str, ...], embedder: Embedder, C: float = 4.0):
+        self.label_ids = label_ids
+        self.embedder = embedder
+        self.C = C
+
+    def get_params(self):
+        return {"C": self.C}
+
+    def _vectors(self, samples, vectors):
+        return self.embedder.embed([s.text for s in samples]) if vectors is None else vectors
+
+    def fit(self, samples, Y, vectors=None):
+        X = self._vectors(samples, vectors)
+        self.units_ = LinearUnits.fit(X, Y, C=self.C, balanced=True)
+        self.train_vectors_ = X.astype(np.float16)
+        self.train_Y_ = Y.astype(np.int8)
+        self.train_ids_ = np.array([s.id for s in samples])
+        return self
+
+    def decision(self, samples, vectors=None) -> np.ndarray:
+        return self.units_.decision(self._vectors(samples, vectors))
+
+    def predict_proba(self, samples, vectors=None):
+        return self.units_.proba(self._vectors(samples, vectors))
+
+    def nearest(self, vectors: np.ndarray, k: int = 2) -> list[dict[str, list[str]]]:
+        """Per sample and label, ids of the k most similar training passages with that label."""
+        sims = vectors @ self.train_vectors_.astype(np.float32).T
+        out = []
+        for row in sims:
+            per_label = {}
+            for j, label in enumerate(self.label_ids):
+                candidates = np.flatnonzero(self.train_Y_[:, j])
+                if candidates.size:
+                    best = candidates[np.argsort(-row[candidates], kind="stable")[:k]]
+                    per_label[label] = [str(i) for i in self.train_ids_[best]]
+            out.append(per_label)
+        return out
+
+    def evidence(self, samples, vectors=None):
+        return self.nearest(self._vectors(samples, vectors))
+
+    def state(self):
+        return {"supervised.coef": self.units_.coef, "supervised.intercept": self.units_.intercept,
+                "supervised.train_vectors": self.train_vectors_, "supervised.train_Y": self.train_Y_,
+                "supervised.train_ids": self.train_ids_}
+
+    def load_state(self, state):
+        self.units_ = LinearUnits(state["supervised.coef"], state["supervised.intercept"])
+        self.train_vectors_ = state["supervised.train_vectors"]
+        self.train_Y_ = state["supervised.train_Y"]
+        self.train_ids_ = state["supervised.train_ids"]
+        return self

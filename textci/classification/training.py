@@ -1,0 +1,26 @@
+"""The labelled training passages: every *.jsonl file under a folder."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..codebook import Codebook
+from ..data import Sample
+from ..errors import InputLineError
+from .jsonl import read_samples
+
+DEFAULT_TRAINING = Path(__file__).resolve().parents[2] / "corpora" / "training"
+
+
+def load_training(folder: Path | None, book: Codebook) -> list[Sample]:
+    folder = Path(folder or DEFAULT_TRAINING)
+    files = sorted(folder.rglob("*.jsonl")) if folder.is_dir() else [folder]
+    if not files or not files[0].exists():
+        raise InputLineError(f"{folder}: no training files (*.jsonl with id, text, lang, labels)")
+    samples, seen = [], {}
+    for path in files:
+        for sample in read_samples(path, known_labels=book.label_ids, need_labels=True):
+            if sample.id in seen:
+                raise InputLineError(f"{path}: id {sample.id!r} is also in {seen[sample.id]}")
+            seen[sample.id] = path
+            samples.append(sample)
+    return samples
