@@ -109,9 +109,9 @@ class Model:
 
 def _codebook_reference(book: codebooks.Codebook) -> str:
     """The shipped codebook by name (portable across machines), any other by path."""
-    shipped = Path(str(codebooks.resolve(codebooks.DEFAULT))).parent
+    shipped = Path(__file__).resolve().parents[1] / "codebooks"
     source = Path(book.source).resolve()
-    return source.stem if source.parent == shipped.resolve() else str(source)
+    return source.stem if source.parent == shipped else str(source)
 
 
 def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "ensemble",

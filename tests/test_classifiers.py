@@ -1,0 +1,137 @@
+"""Every classifier keeps the same contract; a custom codebook works end to end."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from textci import codebook
+from textci.classification import CLASSIFIERS, load, train
+from textci.classification.jsonl import read_samples
+from textci.classification.model import label_matrix
+from textci.data import Sample
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parents[1]
+TEXTCI = [sys.executable, "-m", "textci.cli"]
+
+
+@pytest.fixture(scope="module")
+def book():
+    return codebook.load(DATA / "two_labels.yaml")
+
+
+@pytest.fixture(scope="module")
+def training(book):
+    return read_samples(DATA / "two_labels_training.jsonl", known_labels=book.label_ids, need_labels=True)
+
+
+UNSEEN = [
+    Sample("u1", "After the cloudburst the river flooded the lower streets and cellars.", "en"),
+    Sample("u2", "Nach dem Unwetter trat der Fluss über die Ufer und überschwemmte die Keller.", "de"),
+    Sample("u3", "During the heatwave the city kept cooling centres open for older people.", "en"),
+    Sample("u4", "Während der Hitzewelle blieben gekühlte Räume für ältere Menschen offen.", "de"),
+]
+
+
+@pytest.mark.parametrize("name", CLASSIFIERS)
+def test_every_classifier_fits_and_returns_probabilities_per_label(name, book, training):
+    model = train(training, book, name)
+    P = model.predict_proba(UNSEEN)
+    assert P.shape == (len(UNSEEN), 2)
+    assert np.all((P >= 0) & (P <= 1))
+    predictions = model.classify(UNSEEN)
+    assert [p.id for p in predictions] == ["u1", "u2", "u3", "u4"]
+    for p in predictions:
+        assert set(p.scores) == {"flooding", "heatwave"}
+        assert set(p.labels) <= {"flooding", "heatwave"}
+        assert set(p.evidence) == set(p.labels)
+    # clear cases in both languages get the label they describe
+    assert P[0, 0] > P[0, 1] and P[1, 0] > P[1, 1]
+    assert P[2, 1] > P[2, 0] and P[3, 1] > P[3, 0]
+
+
+@pytest.mark.parametrize("name", CLASSIFIERS)
+def test_saved_model_gives_the_same_predictions_after_loading(name, book, training, tmp_path):
+    model = train(training, book, name)
+    model.save(tmp_path / "m")
+    again = load(tmp_path / "m", DATA / "two_labels.yaml")
+    assert [p.to_json() for p in again.classify(UNSEEN)] == [p.to_json() for p in model.classify(UNSEEN)]
+
+
+def test_retraining_on_the_same_data_gives_the_same_predictions(book, training):
+    first = train(training, book).classify(UNSEEN)
+    second = train(training, book).classify(UNSEEN)
+    assert [p.to_json() for p in first] == [p.to_json() for p in second]
+
+
+def test_lexicon_evidence_names_the_matched_terms_and_respects_exclusions(book, training):
+    model = train(training, book, "lexicon")
+    lexicon = model.classifier
+    assert lexicon.matches(Sample("x", "The storm drains overflowed after heavy rain.", "en"))[0] == \
+        ["storm drains", "heavy rain"]
+    assert lexicon.matches(Sample("y", "We received a flood of applications.", "en"))[0] == []
+
+
+def test_model_refuses_a_different_codebook(book, training, tmp_path):
+    train(training, book, "lexicon").save(tmp_path / "m")
+    edited = tmp_path / "edited.yaml"
+    edited.write_text((DATA / "two_labels.yaml").read_text("utf-8").replace("levee*", "embankment*"), "utf-8")
+    with pytest.raises(Exception, match="trained on codebook"):
+        load(tmp_path / "m", edited)
+
+
+def test_custom_codebook_trained_classified_and_evaluated_from_the_cli(tmp_path):
+    model_dir = tmp_path / "model"
+    run = lambda *a: subprocess.run([*TEXTCI, *a], capture_output=True, text=True, cwd=REPO, timeout=300)
+    result = run("train", "--codebook", str(DATA / "two_labels.yaml"),
+                 "--training", str(DATA / "two_labels_training.jsonl"), "-o", str(model_dir))
+    assert result.returncode == 0, result.stderr
+    passages = tmp_path / "passages.jsonl"
+    passages.write_text("".join(json.dumps({"id": s.id, "text": s.text, "lang": s.lang}) + "\n"
+                                for s in UNSEEN), "utf-8")
+    out = tmp_path / "pred.jsonl"
+    result = run("classify", str(passages), "-o", str(out), "--model", str(model_dir))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(l) for l in out.read_text("utf-8").splitlines()]
+    assert [l["id"] for l in lines] == ["u1", "u2", "u3", "u4"]
+    assert "flooding" in lines[0]["labels"] and "heatwave" in lines[2]["labels"]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({"id": s.id, "text": s.text, "lang": s.lang,
+                                        "labels": ["flooding"] if i < 2 else ["heatwave"]}) + "\n"
+                            for i, s in enumerate(UNSEEN)), "utf-8")
+    report = tmp_path / "eval.json"
+    result = run("evaluate", str(gold), "--model", str(model_dir), "--json", str(report))
+    assert result.returncode == 0, result.stderr
+    assert "macro F1" in result.stdout and "ECE" in result.stdout
+    numbers = json.loads(report.read_text("utf-8"))
+    assert set(numbers["labels"]) == {"flooding", "heatwave"}
+    result = run("evaluate", str(gold), "--predictions", str(out), "--codebook", str(DATA / "two_labels.yaml"))
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("line, problem", [
+    (b"\n", "blank line"),
+    (b'{"id": "x", "text": "' + b"a" * 100_001 + b'"}\n', "above the limit"),
+    (b'{"id": "x", "text": "caf\xe9"}\n', "not valid UTF-8"),
+    (b'{"id": "x", "text": \n', "not valid JSON"),
+    (b'{"text": "no id"}\n', "missing key 'id'"),
+])
+def test_bad_input_line_is_named_and_keep_going_classifies_the_rest(tmp_path, line, problem, book, training):
+    model_dir = tmp_path / "model"
+    train(training, book, "lexicon").save(model_dir)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"id": "good1", "text": "The river flooded the town."}\n' + line +
+                     b'{"id": "good2", "text": "A heatwave hit the city."}\n')
+    out = tmp_path / "out.jsonl"
+    run = lambda *a: subprocess.run([*TEXTCI, "classify", str(path), "-o", str(out), "--model", str(model_dir),
+                                     *a], capture_output=True, text=True, cwd=REPO, timeout=120)
+    strict = run()
+    assert strict.returncode == 1
+    assert "in.jsonl:2" in strict.stderr and problem in strict.stderr
+    lenient = run("--keep-going")
+    assert lenient.returncode == 3
+    assert problem in lenient.stderr
+    assert [json.loads(l)["id"] for l in out.read_text("utf-8").splitlines()] == ["good1", "good2"]
