@@ -68,7 +68,7 @@ def join_lines(lines: list[str], vocab: Counter[str]) -> str:
         if not out:
             out = line
             continue
-        match = _TRAILING_HYPHEN.search(out)
+        match = _TRAILING_HYPHEN.search(out[-2:])
         if match:
             out = _join_hyphenated(out, line, vocab)
         else:

@@ -57,33 +57,34 @@ def _lines(textpage, height: float) -> list[Line]:
     refs = tuple(ctypes.byref(v) for v in (left, right, bottom, top))
     lines: list[Line] = []
     for row in _ROW.finditer(text):
-        segment_start = None
-        box = None
-        last_x1 = 0.0
+        start = end = -1  # character span of the current segment
+        bx0 = by0 = bx1 = by1 = last_x1 = 0.0
         for token in _TOKEN.finditer(text, row.start(), row.end()):
-            get_box(handle, token.start(), *refs)
+            first, last = token.span()
+            last -= 1
+            get_box(handle, first, *refs)
             x0, y0, y1 = left.value, height - top.value, height - bottom.value
-            last = token.end() - 1
-            if text[last] in "\ufffe\x02" and last > token.start():
+            if text[last] in "\ufffe\x02" and last > first:
                 last -= 1  # PDFium gives soft-hyphen markers no usable box
-            get_box(handle, last, *refs)
+            if last != first:
+                get_box(handle, last, *refs)
+                if top.value > bottom.value:
+                    y0, y1 = min(y0, height - top.value), max(y1, height - bottom.value)
             x1 = max(right.value, x0)
-            if top.value > bottom.value:
-                y0, y1 = min(y0, height - top.value), max(y1, height - bottom.value)
-            char_height = max(y1 - y0, box[3] - box[1] if box else 0.0, 1.0)
-            if box is not None:
-                lone_bullet = token.start() - segment_start <= 2 and not text[segment_start].isalnum()
+            if start >= 0:
+                char_height = max(y1 - y0, by1 - by0, 1.0)
+                lone_bullet = first - start <= 2 and not text[start].isalnum()
                 if (x0 - last_x1 > GAP * char_height and not lone_bullet) or x0 < last_x1 - 4 * char_height:
-                    lines.append(Line(text[segment_start:segment_end], *box))
-                    box = None
-            if box is None:
-                segment_start, box = token.start(), (x0, y0, x1, y1)
+                    lines.append(Line(text[start:end], bx0, by0, bx1, by1))
+                    start = -1
+            if start < 0:
+                start, bx0, by0, bx1, by1 = first, x0, y0, x1, y1
             else:
-                box = (min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1))
-            segment_end = token.end()
-            last_x1 = x1
-        if box is not None:
-            lines.append(Line(text[segment_start:segment_end], *box))
+                bx0, by0 = min(bx0, x0), min(by0, y0)
+                bx1, by1 = max(bx1, x1), max(by1, y1)
+            end, last_x1 = token.end(), x1
+        if start >= 0:
+            lines.append(Line(text[start:end], bx0, by0, bx1, by1))
     return lines
 
 
