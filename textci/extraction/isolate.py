@@ -23,7 +23,7 @@ from ..errors import InputFileError, TextciError
 @dataclass(frozen=True)
 class Limits:
     timeout: float = 120.0            # seconds per document
-    memory_mb: int | None = 2048      # address-space limit per worker
+    memory_mb: int | None = 1536      # address-space limit per worker (about 850 MB of it is shared libraries)
 
 
 def _child(conn, fn, args, memory_mb):
