@@ -5,6 +5,7 @@ steps as a text layer, so scanned and born-digital pages come out alike.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from functools import lru_cache
 
@@ -42,6 +43,10 @@ def tesseract_langs(lang: str | None) -> str | None:
 
 def ocr_page(pdf, index: int, langs: str) -> RawPage:
     import pytesseract
+
+    # Tesseract's OpenMP threads fight each other and our parallel workers:
+    # one thread per page is ~5x faster here (1.9 s vs 10.6 s on an A4 scan).
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
     page = pdf[index]
     try:
