@@ -172,7 +172,7 @@ def reading_order(lines: list[Line], depth: int = 0) -> list[Line]:
 def build_blocks(ordered: list[Line]) -> list[TextBlock]:
     """Group ordered lines into paragraphs, headings and tables."""
     body = [l for l in ordered if not l.text.startswith("\x00TABLE\x00")]
-    body_height = median(l.height for l in body) if body else 10.0
+    body_height = median(l.size for l in body) if body else 10.0
     pitches = [b.top - a.top for a, b in zip(body, body[1:]) if 0.5 * body_height < b.top - a.top < 3 * body_height]
     pitch = median(pitches) if pitches else 1.3 * body_height
     blocks: list[TextBlock] = []
@@ -196,14 +196,16 @@ def build_blocks(ordered: list[Line]) -> list[TextBlock]:
 
 
 def _starts_new_block(prev: Line, line: Line, body_height: float, pitch: float) -> bool:
-    bigger = max(prev.height, line.height) > 1.25 * body_height
-    size_change = abs(prev.height - line.height) > 0.25 * body_height
+    # Glyph boxes vary with ascenders and accents: without real font sizes only
+    # a large difference in height means a change of type size.
+    tolerance = 0.15 if prev.font_size and line.font_size else 0.6
+    bigger = max(prev.size, line.size) > (1 + tolerance) * body_height
+    size_change = abs(prev.size - line.size) > tolerance * body_height
     stripped = line.text.lstrip()
     if stripped[:1] in BULLETS and stripped[1:2] == " ":
         return True
     if line.top < prev.top - 1:  # next column or a jump upwards
-        continuing = not prev.text.rstrip().endswith(_TERMINAL) and line.text[:1].islower()
-        return not continuing
+        return prev.text.rstrip().endswith(_TERMINAL) or (bigger and size_change)
     if line.top - prev.top > 1.4 * pitch or (bigger and size_change):
         return True
     if line.x0 - prev.x0 > 1.5 * body_height and prev.text.rstrip().endswith(_TERMINAL):
@@ -217,7 +219,7 @@ def _classify(lines: list[Line], body_height: float) -> TextBlock:
     words = joined.split()
     if numeric_share(joined) >= 0.4 and len(words) >= 3:
         return TextBlock("table", texts)
-    tall = median(l.height for l in lines) > 1.2 * body_height
+    tall = median(l.size for l in lines) > 1.15 * body_height
     if (tall and len(words) <= 25) or (len(lines) == 1 and len(words) <= 10
                                         and not joined.rstrip().endswith(_TERMINAL[:3])):
         return TextBlock("heading", texts)

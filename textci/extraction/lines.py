@@ -15,10 +15,16 @@ class Line:
     top: float
     x1: float
     bottom: float
+    font_size: float = 0.0  # 0 when the backend does not know it
 
     @property
     def height(self) -> float:
         return max(self.bottom - self.top, 0.1)
+
+    @property
+    def size(self) -> float:
+        """Font size when known, else the box height: glyph boxes vary with ascenders."""
+        return self.font_size or self.height
 
     @property
     def width(self) -> float:
@@ -67,7 +73,7 @@ def merge_fragments(lines: list[Line]) -> list[Line]:
                 tight = current.text.endswith(" ") or piece.text.startswith(" ") or gap < 0.1 * piece.height
                 current = Line(current.text + ("" if tight else " ") + piece.text, current.x0,
                                min(current.top, piece.top), max(current.x1, piece.x1),
-                               max(current.bottom, piece.bottom))
+                               max(current.bottom, piece.bottom), max(current.font_size, piece.font_size))
             else:
                 merged.append(current)
                 current = piece

@@ -52,7 +52,7 @@ def _lines(textpage, height: float) -> list[Line]:
     text = textpage.get_text_range()
     if len(text) != textpage.count_chars():  # characters outside the BMP
         return _rect_lines(textpage, height)
-    get_box, handle = raw.FPDFText_GetCharBox, textpage.raw
+    get_box, get_size, handle = raw.FPDFText_GetCharBox, raw.FPDFText_GetFontSize, textpage.raw
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     refs = tuple(ctypes.byref(v) for v in (left, right, bottom, top))
     lines: list[Line] = []
@@ -75,16 +75,18 @@ def _lines(textpage, height: float) -> list[Line]:
                 char_height = max(y1 - y0, by1 - by0, 1.0)
                 lone_bullet = first - start <= 2 and not text[start].isalnum()
                 if (x0 - last_x1 > GAP * char_height and not lone_bullet) or x0 < last_x1 - 4 * char_height:
-                    lines.append(Line(text[start:end], bx0, by0, bx1, by1))
+                    lines.append(Line(text[start:end], bx0, by0, bx1, by1, size))
                     start = -1
             if start < 0:
                 start, bx0, by0, bx1, by1 = first, x0, y0, x1, y1
+                size = get_size(handle, first)
+                size = size if size >= 4 else 0.0  # 1.0 means the size is in the text matrix
             else:
                 bx0, by0 = min(bx0, x0), min(by0, y0)
                 bx1, by1 = max(bx1, x1), max(by1, y1)
             end, last_x1 = token.end(), x1
         if start >= 0:
-            lines.append(Line(text[start:end], bx0, by0, bx1, by1))
+            lines.append(Line(text[start:end], bx0, by0, bx1, by1, size))
     return lines
 
 
