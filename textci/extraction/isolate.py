@@ -27,6 +27,9 @@ class Limits:
 
 
 def _child(conn, fn, args, memory_mb):
+    import faulthandler
+
+    faulthandler.disable()  # a crash is reported by the parent, not dumped on the user's terminal
     if memory_mb:
         limit = memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
