@@ -65,9 +65,14 @@ class LexiconClassifier(Classifier):
         return found
 
     def features(self, samples: list[Sample]) -> np.ndarray:
-        """(n, n_labels, 1): log(1 + number of distinct matched keywords)."""
-        counts = np.array([[len(m) for m in self.matches(s)] for s in samples], dtype=float)
-        return np.log1p(counts.reshape(len(samples), len(self.label_ids)))[:, :, None]
+        """(n, n_labels, 1): 1 where at least one keyword of the label matched.
+
+        Presence, not the count: team-written training passages use more
+        keywords than real reports do, so a count-based weight learnt on them
+        would discount the single telling keyword a real passage often has.
+        """
+        found = np.array([[bool(m) for m in self.matches(s)] for s in samples], dtype=float)
+        return found.reshape(len(samples), len(self.label_ids))[:, :, None]
 
     def fit(self, samples, Y, vectors=None):
         self.units_ = LinearUnits.fit(self.features(samples), Y, per_label_features=True)
@@ -75,8 +80,8 @@ class LexiconClassifier(Classifier):
 
     def predict_proba(self, samples, vectors=None):
         X = self.features(samples)
-        if not hasattr(self, "units_"):  # unfitted: each match halves the doubt
-            return 1 - 0.5 ** np.expm1(X[:, :, 0])
+        if not hasattr(self, "units_"):  # unfitted: a match is an even bet
+            return 0.5 * X[:, :, 0]
         return self.units_.proba(X, per_label_features=True)
 
     def evidence(self, samples, vectors=None):
