@@ -8,7 +8,7 @@ The matched words are the evidence a reader sees next to the label.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -18,16 +18,19 @@ from .base import Classifier, LinearUnits
 
 
 def term_pattern(term: str) -> str:
+    """A keyword as a regex body; the word-start check is added once per pattern."""
     wildcard = term.endswith("*")
     body = term.rstrip("*").strip().lower()
     parts = [re.escape(p) for p in body.split()]
     pattern = r"[\s\-]+".join(parts)
-    return r"(?<!\w)" + pattern + (r"\w*" if wildcard else r"(?!\w)")
+    return pattern + (r"\w*" if wildcard else r"(?!\w)")
 
 
 def _compile(terms) -> re.Pattern | None:
     terms = sorted(set(terms), key=lambda t: (-len(t), t))  # longest first: phrases beat words
-    return re.compile("|".join(term_pattern(t) for t in terms), re.IGNORECASE) if terms else None
+    if not terms:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(term_pattern(t) for t in terms) + ")", re.IGNORECASE)
 
 
 class LexiconClassifier(Classifier):
@@ -50,6 +53,11 @@ class LexiconClassifier(Classifier):
 
     def matches(self, sample: Sample) -> list[list[str]]:
         """Per label, the distinct keyword matches in the sample (lower-cased)."""
+        return self._matches(sample.text, sample.lang)
+
+    @lru_cache(maxsize=4096)  # features and evidence ask for the same passage in turn
+    def _matches(self, text_in: str, lang_in: str | None) -> list[list[str]]:
+        sample = Sample("", text_in, lang_in)
         found: list[list[str]] = [[] for _ in self.label_ids]
         for lang in self._languages(sample.lang):
             for j, (keywords, exclusions) in enumerate(self._patterns[lang]):
