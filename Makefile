@@ -23,8 +23,9 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(BIN)/textci extract corpora/sample -o $(OUT) --force; status=$$?; \
-	echo "results: $(OUT)/ (documents.jsonl, pages.jsonl, passages.jsonl, errors.jsonl)"; \
-	test $$status -eq 0 -o $$status -eq 3
+	test $$status -eq 0 -o $$status -eq 3 || exit $$status; \
+	$(BIN)/textci classify $(OUT)/passages.jsonl -o $(OUT)/predictions.jsonl && \
+	echo "results: $(OUT)/ (documents.jsonl, pages.jsonl, passages.jsonl, errors.jsonl, predictions.jsonl)"
 
 test: setup
 	$(BIN)/python -m pytest -q
