@@ -38,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--timeout", type=float, default=120.0, help="seconds per document (default 120)")
     ex.add_argument("--max-pages", type=_positive_int, help="read at most this many pages per document")
     ex.add_argument("--max-file-mb", type=_positive_int, default=1024, help="skip larger files (default 1024)")
-    ex.add_argument("--memory-mb", type=_positive_int, default=1536,
-                    help="address-space limit per worker in MB (default 1536)")
+    ex.add_argument("--memory-mb", type=_positive_int, default=1024,
+                    help="memory in MB one document may use beyond the worker's start (default 1024)")
     ex.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                     help="documents processed in parallel (default: number of cores)")
     tr = sub.add_parser("train", help="train a classifier on labelled passages")

@@ -23,7 +23,12 @@ from ..errors import InputFileError, TextciError
 @dataclass(frozen=True)
 class Limits:
     timeout: float = 120.0            # seconds per document
-    memory_mb: int | None = 1536      # address-space limit per worker (about 850 MB of it is shared libraries)
+    memory_mb: int | None = 1024      # memory a worker may add to what it starts with (forked from the parent)
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[0]) * resource.getpagesize()
 
 
 def _child(conn, fn, args, memory_mb):
@@ -31,7 +36,9 @@ def _child(conn, fn, args, memory_mb):
 
     faulthandler.disable()  # a crash is reported by the parent, not dumped on the user's terminal
     if memory_mb:
-        limit = memory_mb * 2**20
+        # The limit is on what the document may add: a forked worker starts with
+        # the parent's address space, which is large when e.g. torch is loaded.
+        limit = _address_space() + memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         result = ("ok", fn(*args))
