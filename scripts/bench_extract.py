@@ -96,12 +96,24 @@ def main() -> int:
         files = sorted({p["file"] for p in ocr_probes})
         rows.append(run("textci pages with OCR (scanned files only)",
                         lambda p: textci_pages(p, ExtractOptions()), [args.pdfdir / f for f in files], ocr_probes))
+    import resource
+    import subprocess
+    import tempfile
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([sys.executable, "-m", "textci.cli", "extract", str(args.pdfdir), "-o", out, "--force"],
+                       check=False, capture_output=True, cwd=ROOT)
+    cli_seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     base = rows[0]["pages_per_s"]
     print(f"{'extractor':44s} {'pages':>5s} {'s':>7s} {'pages/s':>8s} {'x plumber':>9s} {'probes':>7s}  by kind")
     for row in rows:
         print(f"{row['name']:44s} {row['pages']:5d} {row['seconds']:7.2f} {row['pages_per_s']:8.1f} "
               f"{row['pages_per_s'] / base:9.1f} {row['pass_rate']:7.2f}  "
               + " ".join(f"{k}={v}" for k, v in row["by_kind"].items()))
+    print(f"\nfull CLI run with OCR and 2 workers: {cli_seconds:.1f} s wall; "
+          f"largest single process peak RSS {peak_mb:.0f} MB")
     print("\nper document (probes passed):")
     files = sorted({f for row in rows[:4] for f in row["per_file"]})
     print(f"{'file':58s} " + " ".join(f"{r['name'][:18]:>18s}" for r in rows[:4]))

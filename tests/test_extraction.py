@@ -282,3 +282,15 @@ def test_cli_usage_error_exits_2(tmp_path):
 def test_pdfplumber_extractor_is_available(tmp_path):
     doc, _ = run_one(_good(tmp_path), ExtractOptions(extractor="pdfplumber", ocr=False))
     assert "youth centre near the station" in page_text(doc)
+
+
+def test_a_file_over_the_size_limit_is_skipped_with_the_limit_named(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = _good(folder)
+    big = folder / "big.pdf"
+    big.write_bytes(good.read_bytes() + b"%" + b"x" * (2 * 2**20) + b"\n")  # a PDF padded to over 2 MB
+    result = extract([folder], ExtractOptions(ocr=False, max_file_bytes=2**20), workers=1)
+    (error,) = [e for e in result.errors if e.file == "big.pdf"]
+    assert error.error == "FileTooLarge" and "--max-file-mb" in error.message
+    assert {d.file: d.status for d in result.documents}["good.pdf"] == "ok"
