@@ -37,7 +37,7 @@ def garbled_share(text: str) -> float:
     visible = len(_VISIBLE.findall(text))
     if not visible:
         return 0.0
-    bad = len(_BROKEN.findall(text)) / visible
+    bad = len(_BROKEN.findall(text)) / visible if _BROKEN.search(text) else 0.0
     symbol_share = 1 - len(_ALNUM.findall(text)) / visible if visible >= 40 else 0.0
     return max(bad, symbol_share - 0.3 if symbol_share > 0.6 else 0.0)
 

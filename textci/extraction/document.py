@@ -6,7 +6,7 @@ escapes is turned into an error record by the caller.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import errors
@@ -14,7 +14,7 @@ from ..data import Block, Document, ErrorRecord, Page
 from ..segment import identify, split_pages
 from . import clean, layout, ocr
 from .furniture import find_furniture, strip_furniture
-from .lines import RawPage
+from .lines import Line, RawPage
 
 MIN_TEXT_CHARS = 20   # a page with fewer characters of text is treated as image-only
 GARBLED = 0.25        # share of broken-font characters above which a page is unusable
@@ -151,7 +151,7 @@ def _clean_pages(raw_pages: list[RawPage], doc_id: str, name: str) -> list[Page]
     vocab = clean.vocabulary(clean.normalise(l.text) for lines in stripped for l in lines)
     pages = []
     for raw, lines in zip(raw_pages, stripped):
-        text_lines = [replace(l, text=clean.normalise(l.text)) for l in lines]
+        text_lines = [Line(clean.normalise(l.text), l.x0, l.top, l.x1, l.bottom, l.font_size) for l in lines]
         body, tables = layout.split_tables([l for l in text_lines if l.text.strip()])
         ordered = layout.reading_order(body + [layout.table_as_line(t) for t in tables])
         text, blocks = _assemble(layout.build_blocks(ordered), vocab)

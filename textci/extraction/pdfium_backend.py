@@ -69,10 +69,14 @@ def _lines(textpage, height: float) -> list[Line]:
             if last != first:
                 get_box(handle, last, *refs)
                 if top.value > bottom.value:
-                    y0, y1 = min(y0, height - top.value), max(y1, height - bottom.value)
-            x1 = max(right.value, x0)
+                    if height - top.value < y0:
+                        y0 = height - top.value
+                    if height - bottom.value > y1:
+                        y1 = height - bottom.value
+            x1 = right.value if right.value > x0 else x0
             if start >= 0:
-                char_height = max(y1 - y0, by1 - by0, 1.0)
+                char_height = y1 - y0 if y1 - y0 > by1 - by0 else by1 - by0
+                char_height = char_height if char_height > 1.0 else 1.0
                 lone_bullet = first - start <= 2 and not text[start].isalnum()
                 if (x0 - last_x1 > GAP * char_height and not lone_bullet) or x0 < last_x1 - 4 * char_height:
                     lines.append(Line(text[start:end], bx0, by0, bx1, by1, size))
@@ -81,9 +85,15 @@ def _lines(textpage, height: float) -> list[Line]:
                 start, bx0, by0, bx1, by1 = first, x0, y0, x1, y1
                 size = get_size(handle, first)
                 size = size if size >= 4 else 0.0  # 1.0 means the size is in the text matrix
-            else:
-                bx0, by0 = min(bx0, x0), min(by0, y0)
-                bx1, by1 = max(bx1, x1), max(by1, y1)
+            else:  # plain comparisons: this loop runs once per word of the archive
+                if x0 < bx0:
+                    bx0 = x0
+                if y0 < by0:
+                    by0 = y0
+                if x1 > bx1:
+                    bx1 = x1
+                if y1 > by1:
+                    by1 = y1
             end, last_x1 = token.end(), x1
         if start >= 0:
             lines.append(Line(text[start:end], bx0, by0, bx1, by1, size))
