@@ -135,3 +135,14 @@ def test_bad_input_line_is_named_and_keep_going_classifies_the_rest(tmp_path, li
     assert lenient.returncode == 3
     assert problem in lenient.stderr
     assert [json.loads(l)["id"] for l in out.read_text("utf-8").splitlines()] == ["good1", "good2"]
+
+
+def test_german_and_dutch_compounds_match_their_head_keyword():
+    from textci import codebook as codebooks
+    from textci.classification.lexicon import LexiconClassifier
+
+    lexicon = LexiconClassifier(codebooks.load())
+    street = lexicon.label_ids.index("street_crime")
+    assert "fahrraddiebstahl" in lexicon.matches(Sample("d", "Der Fahrraddiebstahl nimmt zu.", "de"))[street]
+    # short keywords stay word-initial: "raub*" must not fire inside "Staubraum"
+    assert lexicon.matches(Sample("d", "Der Staubraum wird gereinigt.", "de"))[street] == []

@@ -26,11 +26,24 @@ def term_pattern(term: str) -> str:
     return pattern + (r"\w*" if wildcard else r"(?!\w)")
 
 
-def _compile(terms) -> re.Pattern | None:
+# Languages that write compounds as one word: there a long keyword may also be
+# the head of a compound ("diebstahl*" in "Fahrraddiebstahl", "geweld" in "wapengeweld").
+COMPOUNDING = frozenset({"de", "nl"})
+MIN_COMPOUND_HEAD = 6
+
+
+def _compile(terms, compounding: bool = False) -> re.Pattern | None:
     terms = sorted(set(terms), key=lambda t: (-len(t), t))  # longest first: phrases beat words
     if not terms:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(term_pattern(t) for t in terms) + ")", re.IGNORECASE)
+    heads = [t for t in terms if compounding and " " not in t and len(t.rstrip("*")) >= MIN_COMPOUND_HEAD]
+    starts = [t for t in terms if t not in heads]
+    parts = []
+    if heads:
+        parts.append(r"\w*(?:" + "|".join(term_pattern(t) for t in heads) + ")")
+    if starts:
+        parts.append(r"(?:" + "|".join(term_pattern(t) for t in starts) + ")")
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")", re.IGNORECASE)
 
 
 class LexiconClassifier(Classifier):
@@ -42,7 +55,8 @@ class LexiconClassifier(Classifier):
 
     @cached_property
     def _patterns(self) -> dict[str, list[tuple[re.Pattern | None, re.Pattern | None]]]:
-        return {lang: [(_compile(l.keywords.get(lang, ())), _compile(l.exclusions.get(lang, ())))
+        return {lang: [(_compile(l.keywords.get(lang, ()), lang in COMPOUNDING),
+                        _compile(l.exclusions.get(lang, ()), lang in COMPOUNDING))
                        for l in self.codebook.labels] for lang in self.codebook.languages}
 
     def _languages(self, lang: str | None) -> tuple[str, ...]:
