@@ -144,5 +144,5 @@ def test_german_and_dutch_compounds_match_their_head_keyword():
     lexicon = LexiconClassifier(codebooks.load())
     street = lexicon.label_ids.index("street_crime")
     assert "fahrraddiebstahl" in lexicon.matches(Sample("d", "Der Fahrraddiebstahl nimmt zu.", "de"))[street]
-    # short keywords stay word-initial: "raub*" must not fire inside "Staubraum"
-    assert lexicon.matches(Sample("d", "Der Staubraum wird gereinigt.", "de"))[street] == []
+    # short keywords stay word-initial: "raub*" must not fire inside "Trauben"
+    assert lexicon.matches(Sample("d", "Die Trauben sind reif.", "de"))[street] == []
