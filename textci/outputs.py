@@ -7,8 +7,6 @@ from .errors import UsageError
 from .extraction import ExtractionResult
 from .io import write_jsonl
 
-EXTRACTION_FILES = ("documents.jsonl", "pages.jsonl", "passages.jsonl", "errors.jsonl")
-
 
 def prepare_outdir(outdir: Path, force: bool) -> None:
     """Create OUTDIR; an existing non-empty one needs force (nothing is overwritten by surprise)."""
