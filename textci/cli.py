@@ -66,7 +66,55 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--codebook", help="codebook name or YAML path")
     ev.add_argument("--threshold", type=float, help="one probability threshold for all labels")
     ev.add_argument("--json", type=Path, help="also write the numbers as JSON")
+
+    th = sub.add_parser("themes", help="passages.jsonl -> themes.json and passage_themes.jsonl (BERTopic)")
+    th.add_argument("passages", type=Path, metavar="PASSAGES", help="passages.jsonl from extract or run")
+    th.add_argument("-o", "--outdir", required=True, type=Path, help="folder for themes.json, passage_themes.jsonl")
+    th.add_argument("--predictions", type=Path, help="predictions.jsonl, to count labels per theme "
+                    "(default: the one beside PASSAGES, if any)")
+    _city_options(th)
+    th.add_argument("--themes", type=_positive_int, help="number of themes (default: about sqrt(passages)/2)")
+    th.add_argument("--guided", action="store_true", help="start themes from the codebook's labels")
+    th.add_argument("--min-similarity", type=float, default=0.25,
+                    help="passages less similar than this to every theme are outliers (default 0.25)")
+    th.add_argument("--embedder", default="use", help="embedding model (default: use), as for train")
+    th.add_argument("--codebook", help="codebook for --guided (default: ci_urban_security)")
+
+    co = sub.add_parser("compare", help="per-city tables (CSV, Parquet, JSON) from a workspace")
+    co.add_argument("inputs", nargs="+", type=Path, metavar="WORKSPACE_OR_FILES",
+                    help="a workspace folder, or its files (passages.jsonl, predictions.jsonl, ...)")
+    co.add_argument("-o", "--outdir", required=True, type=Path, help="folder for the tables")
+    co.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
+    _city_options(co)
+
+    rp = sub.add_parser("report", help="one self-contained HTML report from a workspace")
+    rp.add_argument("inputs", nargs="+", type=Path, metavar="WORKSPACE_OR_FILES")
+    rp.add_argument("-o", "--output", required=True, type=Path, help="HTML file to write")
+    rp.add_argument("--evaluation", type=Path, help="JSON from `textci evaluate --json`, for the methods section")
+    rp.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
+    _city_options(rp)
+
+    rn = sub.add_parser("run", help="extract -> classify -> themes -> compare -> report, in one workspace")
+    rn.add_argument("corpus", type=Path, metavar="CORPUS", help="folder of PDFs (with cities.csv or city folders)")
+    rn.add_argument("-o", "--workspace", required=True, type=Path, help="workspace folder")
+    rn.add_argument("--force", action="store_true", help="overwrite an existing workspace's results")
+    rn.add_argument("--model", help="model name in models/ or a model folder (default: default)")
+    rn.add_argument("--evaluation", type=Path, help="JSON from `textci evaluate --json`, for the report")
+    rn.add_argument("--themes", type=_positive_int, help="number of themes (default: about sqrt(passages)/2)")
+    rn.add_argument("--guided", action="store_true", help="start themes from the codebook's labels")
+    rn.add_argument("--no-ocr", action="store_true", help="report scanned pages instead of OCR'ing them")
+    rn.add_argument("--timeout", type=float, default=120.0, help="seconds per document (default 120)")
+    rn.add_argument("--max-pages", type=_positive_int, help="read at most this many pages per document")
+    rn.add_argument("--memory-mb", type=_positive_int, default=1024, help="memory per document (default 1024)")
+    rn.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                    help="documents processed in parallel (default: number of cores)")
     return parser
+
+
+def _city_options(sub) -> None:
+    sub.add_argument("--cities", type=Path, help="cities.csv mapping file -> city (file,city,country,year,kind)")
+    sub.add_argument("--corpus", type=Path, help="the PDF folder: its cities.csv or city folders map documents, "
+                     "and the report links to its PDFs")
 
 
 def cmd_train(args) -> int:
@@ -186,7 +234,103 @@ def cmd_extract(args) -> int:
     return result.exit_status
 
 
-COMMANDS = {"extract": cmd_extract, "train": cmd_train, "classify": cmd_classify, "evaluate": cmd_evaluate}
+def _workspace(inputs):
+    """A workspace folder, or loose files named as a workspace names them (copied to a view)."""
+    from .workspace import Workspace
+
+    if len(inputs) == 1 and inputs[0].is_dir():
+        return Workspace.load(inputs[0])
+    folders = {p.parent for p in inputs}
+    missing = [p for p in inputs if not p.is_file()]
+    if missing:
+        raise UsageError(f"not found: {', '.join(map(str, missing))}")
+    if len(folders) != 1:
+        raise UsageError("give a workspace folder, or files that lie in one folder")
+    return Workspace.load(folders.pop())
+
+
+def _cities_for(ws, args):
+    from .pipeline import resolve_cities
+
+    files = sorted({d["file"] for d in ws.documents} | {p.file for p in ws.passages})
+    cities = resolve_cities(ws.folder, files, args.cities, args.corpus)
+    for warning in cities.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return cities
+
+
+def cmd_themes(args) -> int:
+    from . import codebook
+    from .pipeline import resolve_cities, themes_for
+    from .themes import ThemeConfig
+    from .workspace import PREDICTIONS, read_passages, read_predictions
+
+    passages = read_passages(args.passages)
+    folder = args.passages.parent
+    cities = resolve_cities(folder, sorted({p.file for p in passages}), args.cities, args.corpus)
+    for warning in cities.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    predictions_path = args.predictions or (folder / PREDICTIONS if (folder / PREDICTIONS).exists() else None)
+    predictions = read_predictions(predictions_path) if predictions_path else None
+    config = ThemeConfig(n_themes=args.themes, guided=args.guided, min_similarity=args.min_similarity,
+                         embedder=args.embedder)
+    book = codebook.load(args.codebook) if args.guided else None
+    result = themes_for(passages, args.outdir, config, cities, predictions, book)
+    print(f"{len(result.themes)} themes over {len(passages)} passages ({result.outlier_share:.1%} outliers) "
+          f"-> {args.outdir / 'themes.json'}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from . import codebook
+    from .compare import compare, write_tables
+
+    ws = _workspace(args.inputs)
+    comparison = compare(ws, _cities_for(ws, args), codebook.load(args.codebook))
+    written = write_tables(comparison, args.outdir)
+    print(f"{len(comparison['cities'])} cities, {len(written)} files -> {args.outdir}/")
+    return 0
+
+
+def cmd_report(args) -> int:
+    import json
+
+    from . import codebook
+    from .compare import compare
+    from .report import build_report
+
+    ws = _workspace(args.inputs)
+    run_info = json.loads((ws.folder / "run.json").read_text("utf-8")) if (ws.folder / "run.json").exists() else None
+    corpus = args.corpus or (Path(run_info["corpus"]) if run_info and run_info.get("corpus") else None)
+    book = codebook.load(args.codebook)
+    comparison = compare(ws, _cities_for(ws, args), book)
+    evaluation = json.loads(args.evaluation.read_text("utf-8")) if args.evaluation else None
+    build_report(ws, comparison, book, args.output, run_info=run_info, evaluation=evaluation, corpus=corpus)
+    print(f"report -> {args.output}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .extraction import ExtractOptions, Limits
+    from .outputs import prepare_outdir
+    from .pipeline import run
+    from .themes import ThemeConfig
+
+    if not args.corpus.is_dir():
+        raise UsageError(f"{args.corpus} is not a folder of PDFs")
+    prepare_outdir(args.workspace, args.force)
+    result = run(args.corpus, args.workspace, model_name=args.model,
+                 theme_config=ThemeConfig(n_themes=args.themes, guided=args.guided),
+                 extract_options=ExtractOptions(ocr=not args.no_ocr, max_pages=args.max_pages),
+                 limits=Limits(timeout=args.timeout, memory_mb=args.memory_mb), workers=args.workers,
+                 evaluation=args.evaluation)
+    print(result.summary)
+    print(f"report: {result.report}")
+    return result.exit_status
+
+
+COMMANDS = {"extract": cmd_extract, "train": cmd_train, "classify": cmd_classify, "evaluate": cmd_evaluate,
+            "themes": cmd_themes, "compare": cmd_compare, "report": cmd_report, "run": cmd_run}
 
 
 def main(argv: list[str] | None = None) -> int:

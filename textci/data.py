@@ -106,3 +106,31 @@ class Sample:
     text: str
     lang: str | None = None
     labels: tuple[str, ...] | None = None  # known labels, for training and evaluation
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A group of passages about one approach, labelled by its top terms."""
+
+    id: int
+    label: str
+    terms: tuple[str, ...]
+    size: int
+    representative_ids: tuple[str, ...]  # the passages closest to the theme's centre
+    languages: dict[str, int]
+    seed: str | None = None               # codebook label whose description started it (guided runs)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "label": self.label, "terms": list(self.terms), "size": self.size,
+                "representative_ids": list(self.representative_ids), "languages": self.languages,
+                "seed": self.seed}
+
+
+@dataclass(frozen=True)
+class ThemeAssignment:
+    id: str           # passage id
+    theme: int        # -1: an outlier, close to no theme
+    similarity: float
+
+    def to_json(self) -> dict:
+        return asdict(self)

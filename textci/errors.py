@@ -80,3 +80,7 @@ class CodebookError(TextciError):
 
 class InputLineError(TextciError):
     """A line of a JSONL input is blank, malformed, too long or not UTF-8."""
+
+
+class CityMappingError(TextciError):
+    """cities.csv is malformed, or maps one document to two cities."""

@@ -1,0 +1,35 @@
+"""Each table three ways: CSV for spreadsheets, Parquet for pandas/Arrow, JSON records for the web."""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from ..io import write_atomic
+from .tables import Comparison
+
+
+def write_tables(comparison: Comparison, outdir: Path) -> list[Path]:
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in sorted(comparison.tables.items()):
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, lineterminator="\n")
+        write_atomic(outdir / f"{name}.csv", buffer.getvalue())
+        write_atomic(outdir / f"{name}.json", frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+        _write_parquet(frame, outdir / f"{name}.parquet")
+        written += [outdir / f"{name}.{ext}" for ext in ("csv", "parquet", "json")]
+    return written
+
+
+def _write_parquet(frame, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False, engine="pyarrow")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

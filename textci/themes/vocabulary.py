@@ -1,0 +1,43 @@
+"""The words a theme may be labelled with: content words shared by several cities."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+THEME_LANGUAGES = ("en", "fr", "de", "nl", "it", "es")
+TOKEN_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Function words of the six languages (spaCy's lists), lower-cased."""
+    import importlib
+
+    words: set[str] = set()
+    for lang in THEME_LANGUAGES:
+        module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
+        words.update(w.lower() for w in module.STOP_WORDS)
+    return frozenset(words)
+
+
+def shared_vocabulary(texts: list[str], groups: list[str], min_groups: int = 2,
+                      min_count: int = 2) -> list[str] | None:
+    """Terms used in passages of at least `min_groups` cities (None when there is one city).
+
+    A term only one city uses is a local name, a person or a programme's
+    brand, not an approach; such terms never label a theme.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    distinct = sorted(set(groups))
+    if len(distinct) < min_groups:
+        return None
+    joined = {g: [] for g in distinct}
+    for text, group in zip(texts, groups):
+        joined[group].append(text)
+    counter = CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()),
+                              ngram_range=(1, 2), lowercase=True)
+    X = counter.fit_transform([" \n ".join(joined[g]) for g in distinct])
+    per_group = (X > 0).sum(axis=0).A1
+    totals = X.sum(axis=0).A1
+    terms = counter.get_feature_names_out()
+    return sorted(t for t, g, n in zip(terms, per_group, totals) if g >= min_groups and n >= min_count)
