@@ -6,7 +6,7 @@
 # instead of being OCR'd. Needs root (or sudo). Safe to run twice.
 set -euo pipefail
 packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra
-          tesseract-ocr-nld tesseract-ocr-ita tesseract-ocr-spa)
+          tesseract-ocr-nld tesseract-ocr-ita tesseract-ocr-spa chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
