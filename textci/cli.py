@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
     tr.add_argument("--training", type=Path, help="folder (or file) of labelled JSONL (default: corpora/training)")
     tr.add_argument("--classifier", default="ensemble", help="ensemble (default), lexicon, zeroshot or supervised")
+    tr.add_argument("--with-reviews", type=Path, action="append", metavar="WORKSPACE",
+                    help="add the passages reviewed in WORKSPACE (reviews.jsonl) to the training data")
     tr.add_argument("--embedder", default="use",
                     help="use (default, multilingual, offline), minilm (packaged English model), "
                          "or any sentence-transformers model path or name")
@@ -66,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--codebook", help="codebook name or YAML path")
     ev.add_argument("--threshold", type=float, help="one probability threshold for all labels")
     ev.add_argument("--json", type=Path, help="also write the numbers as JSON")
+    ev.add_argument("--baseline", help="another model to score on the same gold file, shown before this one")
 
     th = sub.add_parser("themes", help="passages.jsonl -> themes.json and passage_themes.jsonl (BERTopic)")
     th.add_argument("passages", type=Path, metavar="PASSAGES", help="passages.jsonl from extract or run")
@@ -93,6 +96,40 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--evaluation", type=Path, help="JSON from `textci evaluate --json`, for the methods section")
     rp.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
     _city_options(rp)
+
+    ag = sub.add_parser("agreement", help="agreement of two or more coders (people or models) on the same passages")
+    ag.add_argument("codings", nargs="+", type=Path, metavar="CODINGS.jsonl", help="JSONL lines with id and labels")
+    ag.add_argument("--json", type=Path, help="also write the figures as JSON")
+    ag.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals (default 1000)")
+    ag.add_argument("--codebook", help="codebook whose labels to report (default: every label seen)")
+
+    rv = sub.add_parser("review", help="export passages for human review, import the reviewer's labels")
+    rv_sub = rv.add_subparsers(dest="review_command", required=True, parser_class=_Parser)
+    rx = rv_sub.add_parser("export", help="workspace -> review.csv or review.xlsx, most worth checking first")
+    rx.add_argument("workspace", type=Path, metavar="WORKSPACE")
+    rx.add_argument("-o", "--output", required=True, type=Path, help="review.csv or review.xlsx")
+    rx.add_argument("--limit", type=_positive_int, help="only the first N passages")
+    rx.add_argument("--model", help="the model that classified the workspace (default: default)")
+    ri = rv_sub.add_parser("import", help="review.csv/.xlsx -> WORKSPACE/reviews.jsonl (validated)")
+    ri.add_argument("review", type=Path, metavar="REVIEW")
+    ri.add_argument("--into", required=True, type=Path, metavar="WORKSPACE")
+    ri.add_argument("--reviewer", help="reviewer name for rows whose reviewer cell is empty")
+    ri.add_argument("--replace", action="store_true", help="let these labels replace the same reviewer's earlier ones")
+    ri.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
+
+    xp = sub.add_parser("export", help="export a workspace to other tools")
+    xp_sub = xp.add_subparsers(dest="export_format", required=True, parser_class=_Parser)
+    xq = xp_sub.add_parser("qdpx", help="REFI-QDA project (QualCoder, ATLAS.ti, NVivo, MAXQDA)")
+    xq.add_argument("workspace", type=Path, metavar="WORKSPACE")
+    xq.add_argument("-o", "--output", required=True, type=Path, help="project.qdpx to write")
+    xq.add_argument("--coder", default="textci", help="coder name for the model's codings (default: textci)")
+    xq.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
+    im = sub.add_parser("import", help="import codings from other tools")
+    im_sub = im.add_subparsers(dest="import_format", required=True, parser_class=_Parser)
+    iq = im_sub.add_parser("qdpx", help="a REFI-QDA project coded by people -> one codings JSONL per coder")
+    iq.add_argument("project", type=Path, metavar="PROJECT.qdpx")
+    iq.add_argument("-o", "--outdir", required=True, type=Path, help="folder for <coder>.jsonl files")
+    iq.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
 
     rn = sub.add_parser("run", help="extract -> classify -> themes -> compare -> report, in one workspace")
     rn.add_argument("corpus", type=Path, metavar="CORPUS", help="folder of PDFs (with cities.csv or city folders)")
@@ -125,8 +162,15 @@ def cmd_train(args) -> int:
         raise UsageError(f"unknown classifier {args.classifier!r}; choose one of {', '.join(CLASSIFIERS)}")
     book = codebook.load(args.codebook)
     samples = load_training(args.training, book)
+    if args.with_reviews:
+        from .review import reviewed_samples
+
+        reviewed = [s for folder in args.with_reviews for s in reviewed_samples(folder, book)]
+        print(f"adding {len(reviewed)} reviewed passages from {', '.join(map(str, args.with_reviews))}")
+        samples += reviewed
     model = train(samples, book, args.classifier, args.embedder,
-                  info={"training": str(args.training or "corpora/training")})
+                  info={"training": str(args.training or "corpora/training"),
+                        "reviews": [str(p) for p in args.with_reviews or []]})
     model.save(args.output)
     print(f"trained {args.classifier} on {len(samples)} passages ({len(book.labels)} labels) -> {args.output}/")
     return 0
@@ -159,6 +203,11 @@ def cmd_evaluate(args) -> int:
     from .classification.jsonl import read_samples
     from .classification.model import label_matrix
 
+    if args.baseline:
+        print(f"== before: {args.baseline}")
+        baseline = argparse.Namespace(**{**vars(args), "model": args.baseline, "baseline": None, "json": None})
+        cmd_evaluate(baseline)
+        print(f"== after: {args.model or 'default'}")
     model = load(args.model, args.codebook) if not args.predictions else None
     if model is None:
         from . import codebook
@@ -329,8 +378,72 @@ def cmd_run(args) -> int:
     return result.exit_status
 
 
+def cmd_agreement(args) -> int:
+    import json
+
+    from . import agreement as ag
+
+    if len(args.codings) < 2:
+        raise UsageError("agreement needs the codings of at least two coders")
+    codings = [ag.read_codings(path) for path in args.codings]
+    labels = None
+    if args.codebook:
+        from . import codebook
+
+        labels = list(codebook.load(args.codebook).label_ids)
+    result = ag.agreement(codings, labels, n_boot=args.bootstrap)
+    print(ag.format_report(result))
+    if args.json:
+        from .io import write_atomic
+
+        write_atomic(args.json, json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+def cmd_review(args) -> int:
+    from . import codebook
+    from .review import export_review, import_review
+    from .workspace import Workspace
+
+    if args.review_command == "export":
+        from .classification import load
+
+        count = export_review(Workspace.load(args.workspace), load(args.model), args.output, args.limit)
+        print(f"{count} passages to review, most worth checking first -> {args.output}")
+        return 0
+    result = import_review(args.review, Workspace.load(args.into), codebook.load(args.codebook),
+                           args.reviewer, args.replace)
+    print(f"imported {result['imported']} reviewed passages ({result['replaced']} replaced); "
+          f"{result['total']} reviews by {', '.join(result['reviewers'])} in {args.into / 'reviews.jsonl'}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from . import codebook
+    from .qda import export_qdpx
+
+    counts = export_qdpx(args.workspace, args.output, codebook.load(args.codebook), coder=args.coder)
+    print(f"{counts['documents']} documents, {counts['codings']} codings -> {args.output}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from . import codebook
+    from .io import write_jsonl
+    from .qda import import_qdpx
+
+    by_coder = import_qdpx(args.project, codebook.load(args.codebook))
+    for coder, codings in sorted(by_coder.items()):
+        name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in coder) or "coder"
+        write_jsonl(args.outdir / f"{name}.jsonl",
+                    ({"id": pid, "labels": sorted(labels), "coder": coder} for pid, labels in sorted(codings.items())))
+        print(f"{coder}: {len(codings)} coded passages -> {args.outdir / (name + '.jsonl')}")
+    return 0
+
+
 COMMANDS = {"extract": cmd_extract, "train": cmd_train, "classify": cmd_classify, "evaluate": cmd_evaluate,
-            "themes": cmd_themes, "compare": cmd_compare, "report": cmd_report, "run": cmd_run}
+            "themes": cmd_themes, "compare": cmd_compare, "report": cmd_report, "run": cmd_run,
+            "agreement": cmd_agreement, "review": cmd_review, "export": cmd_export, "import": cmd_import}
 
 
 def main(argv: list[str] | None = None) -> int:
