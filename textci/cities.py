@@ -9,6 +9,7 @@ wrong city.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
@@ -53,8 +54,14 @@ class CityMap:
 def read_cities_csv(path: Path) -> dict[str, tuple[CityInfo, int]]:
     """file -> (city, row number) from one cities.csv; the file column is relative to the CSV's folder."""
     path = Path(path)
+    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise CityMappingError(f"{path}: line {line}: not UTF-8 text ({exc.reason}); save it as UTF-8 CSV") from exc
+    try:
+        with io.StringIO(text, newline="") as handle:
             reader = csv.DictReader(handle)
             header = [h.strip().lower() for h in (reader.fieldnames or [])]
             missing = [c for c in ("file", "city") if c not in header]
@@ -69,8 +76,6 @@ def read_cities_csv(path: Path) -> dict[str, tuple[CityInfo, int]]:
             mapping: dict[str, tuple[CityInfo, int]] = {}
             for number, row in enumerate(reader, start=2):
                 mapping_row(path, number, row, mapping)
-    except UnicodeDecodeError as exc:
-        raise CityMappingError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8 CSV") from exc
     except csv.Error as exc:
         raise CityMappingError(f"{path}: not a readable CSV ({exc})") from exc
     return mapping

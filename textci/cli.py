@@ -134,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     rn = sub.add_parser("run", help="extract -> classify -> themes -> compare -> report, in one workspace")
     rn.add_argument("corpus", type=Path, metavar="CORPUS", help="folder of PDFs (with cities.csv or city folders)")
     rn.add_argument("-o", "--workspace", required=True, type=Path, help="workspace folder")
-    rn.add_argument("--force", action="store_true", help="overwrite an existing workspace's results")
+    rn.add_argument("--force", action="store_true", help="use a non-empty folder that is not a workspace yet")
+    rn.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                    help="run the per-document work on this Dask cluster (shared filesystem needed)")
     rn.add_argument("--model", help="model name in models/ or a model folder (default: default)")
     rn.add_argument("--evaluation", type=Path, help="JSON from `textci evaluate --json`, for the report")
     rn.add_argument("--themes", type=_positive_int, help="number of themes (default: about sqrt(passages)/2)")
@@ -143,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--timeout", type=float, default=120.0, help="seconds per document (default 120)")
     rn.add_argument("--max-pages", type=_positive_int, help="read at most this many pages per document")
     rn.add_argument("--memory-mb", type=_positive_int, default=1024, help="memory per document (default 1024)")
+    rn.add_argument("--max-file-mb", type=_positive_int, default=1024, help="skip larger files (default 1024)")
     rn.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                     help="documents processed in parallel (default: number of cores)")
     return parser
@@ -360,20 +363,22 @@ def cmd_report(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from .batch import check_workspace, run
     from .extraction import ExtractOptions, Limits
-    from .outputs import prepare_outdir
-    from .pipeline import run
     from .themes import ThemeConfig
 
     if not args.corpus.is_dir():
         raise UsageError(f"{args.corpus} is not a folder of PDFs")
-    prepare_outdir(args.workspace, args.force)
+    check_workspace(args.workspace, args.force)
     result = run(args.corpus, args.workspace, model_name=args.model,
                  theme_config=ThemeConfig(n_themes=args.themes, guided=args.guided),
-                 extract_options=ExtractOptions(ocr=not args.no_ocr, max_pages=args.max_pages),
+                 extract_options=ExtractOptions(ocr=not args.no_ocr, max_pages=args.max_pages,
+                                                max_file_bytes=args.max_file_mb * 2**20),
                  limits=Limits(timeout=args.timeout, memory_mb=args.memory_mb), workers=args.workers,
-                 evaluation=args.evaluation)
+                 evaluation=args.evaluation, scheduler=args.scheduler)
     print(result.summary)
+    if result.stats.failed:
+        print(f"failures: {args.workspace / 'errors.jsonl'} (and the report's Failures section)")
     print(f"report: {result.report}")
     return result.exit_status
 

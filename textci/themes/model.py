@@ -55,7 +55,7 @@ class ThemeResult:
 
 def fit_themes(passages: list[Sample], config: ThemeConfig = ThemeConfig(), *,
                groups: list[str] | None = None, known_names: tuple[str, ...] = (),
-               codebook=None, embedder=None) -> ThemeResult:
+               codebook=None, embedder=None, cache=None) -> ThemeResult:
     """Cluster passages into themes; `groups` (each passage's city) keeps local words out of labels."""
     if not passages:
         return ThemeResult((), (), config)
@@ -66,12 +66,12 @@ def fit_themes(passages: list[Sample], config: ThemeConfig = ThemeConfig(), *,
         from ..classification.embeddings import get_embedder
 
         embedder = get_embedder(config.embedder)
-    vectors = centre_languages(embedder.embed(masked), langs)
+    vectors = centre_languages(embedder.embed(masked, cache=cache), langs)
     k = config.n_themes or default_theme_count(len(passages))
     reducer = Reducer(config.components, config.seed)
     seeds, seed_labels = None, []
     if config.guided and codebook is not None:
-        seed_labels, seed_vectors = _codebook_seeds(codebook, embedder, masker)
+        seed_labels, seed_vectors = _codebook_seeds(codebook, embedder, masker, cache)
         reducer.fit(vectors)
         seeds = reducer.transform(seed_vectors)
         k = max(k, len(seed_labels))
@@ -96,7 +96,7 @@ def _bertopic(reducer, clusterer, config: ThemeConfig, masked: list[str], groups
                     language="multilingual")  # "english" would strip every non-ASCII letter
 
 
-def _codebook_seeds(codebook, embedder, masker) -> tuple[list[str], np.ndarray]:
+def _codebook_seeds(codebook, embedder, masker, cache=None) -> tuple[list[str], np.ndarray]:
     """One start vector per label: the mean embedding of its descriptions and examples."""
     ids, texts, owners = [], [], []
     for label in codebook.labels:
@@ -105,7 +105,7 @@ def _codebook_seeds(codebook, embedder, masker) -> tuple[list[str], np.ndarray]:
         items += [e for examples in label.examples.values() for e in examples]
         texts += [masker.mask(t) for t in items]
         owners += [len(ids) - 1] * len(items)
-    E = embedder.embed(texts)
+    E = embedder.embed(texts, cache=cache)
     owners = np.array(owners)
     means = np.stack([E[owners == j].mean(axis=0) for j in range(len(ids))])
     return ids, means - means.mean(axis=0)

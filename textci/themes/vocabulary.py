@@ -26,18 +26,21 @@ def shared_vocabulary(texts: list[str], groups: list[str], min_groups: int = 2,
     A term only one city uses is a local name, a person or a programme's
     brand, not an approach; such terms never label a theme.
     """
+    import numpy as np
+    from scipy import sparse
     from sklearn.feature_extraction.text import CountVectorizer
 
     distinct = sorted(set(groups))
     if len(distinct) < min_groups:
         return None
-    joined = {g: [] for g in distinct}
-    for text, group in zip(texts, groups):
-        joined[group].append(text)
     counter = CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()),
                               ngram_range=(1, 2), lowercase=True)
-    X = counter.fit_transform([" \n ".join(joined[g]) for g in distinct])
-    per_group = (X > 0).sum(axis=0).A1
+    X = counter.fit_transform(texts)  # passages x terms
+    index = {g: i for i, g in enumerate(distinct)}
+    rows = np.array([index[g] for g in groups])
+    membership = sparse.csr_matrix((np.ones(len(groups)), (rows, np.arange(len(groups)))),
+                                   shape=(len(distinct), len(groups)))
+    per_group = ((membership @ X) > 0).sum(axis=0).A1
     totals = X.sum(axis=0).A1
     terms = counter.get_feature_names_out()
     return sorted(t for t, g, n in zip(terms, per_group, totals) if g >= min_groups and n >= min_count)

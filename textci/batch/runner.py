@@ -1,0 +1,310 @@
+"""`textci run`: an archive treated like a build: only new or changed documents are processed.
+
+Per document, extraction and classification results are cached by content
+(cache.py); the workspace files are then assembled from the cache in file
+order, so an incremental run writes exactly what a fresh run would. The
+corpus-level steps (themes, comparison, report) run again only when some
+document, the city mapping or the configuration changed. A lock keeps a
+second run off the same workspace; every file is written atomically, so a
+run killed at any point is resumed by running it again.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import workspace as W
+from ..errors import UsageError
+from ..io import write_atomic, write_jsonl
+from .cache import STATE, FileHashes, ResultCache, digest
+from .progress import Progress
+from .work import LIMIT_FAILURES, classify_records, document_records, failure_kind
+
+FORMAT = "textci-workspace/1"
+
+
+@dataclass
+class RunStats:
+    documents: int = 0
+    failed: int = 0
+    pages: int = 0
+    passages: int = 0
+    extracted: int = 0      # documents extracted in this run (the rest came from the cache)
+    classified: int = 0
+    corpus_steps: bool = False
+    seconds: float = 0.0
+    timings: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    workspace: Path
+    report: Path
+    exit_status: int
+    stats: RunStats
+
+    @property
+    def summary(self) -> str:
+        s = self.stats
+        return (f"{s.documents} documents ({s.documents - s.failed} ok, {s.failed} failed), {s.pages} pages, "
+                f"{s.passages} passages in {s.seconds:.1f} s; extracted {s.extracted}, classified {s.classified}, "
+                f"the rest from the workspace cache" + ("" if s.corpus_steps else "; themes and report unchanged"))
+
+
+class WorkspaceLock:
+    """An exclusive lock on the workspace, released by the OS even if the process is killed."""
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / STATE / "lock"
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.seek(0)
+            holder = self._handle.read().strip() or "another process"
+            self._handle.close()
+            raise UsageError(f"{self.path.parent.parent} is in use by another textci run ({holder}); "
+                             "wait for it to finish or use another workspace") from None
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(f"pid {os.getpid()}")
+        self._handle.flush()
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self._handle, fcntl.LOCK_UN)
+        self._handle.close()
+
+
+def check_workspace(folder: Path, force: bool) -> None:
+    """A workspace is reused; any other non-empty folder needs --force."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} exists and is not a folder; choose another -o")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / STATE).is_dir() and not force:
+        raise UsageError(f"{folder} is not empty and is not a textci workspace; pass --force to use it "
+                         "anyway, or choose another -o")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def model_digest(folder: Path) -> str:
+    return digest(*((folder / name).read_bytes().hex() for name in ("model.json", "state.npz")))
+
+
+def run(corpus: Path, workspace: Path, *, model_name: str | None = None, theme_config=None,
+        extract_options=None, limits=None, workers: int | None = None, evaluation: Path | None = None,
+        scheduler: str | None = None, progress: Progress | None = None) -> RunResult:
+    from ..classification.model import resolve
+    from ..extraction import ExtractOptions, Limits
+    from ..themes import ThemeConfig
+
+    started = time.perf_counter()
+    corpus, workspace = Path(corpus), Path(workspace)
+    options = extract_options or ExtractOptions()
+    limits = limits or Limits()
+    theme_config = theme_config or ThemeConfig()
+    model_folder = resolve(model_name).resolve()
+    progress = progress or Progress.for_stream(sys.stderr)
+    with WorkspaceLock(workspace):
+        stats = RunStats()
+        jobs, problems, duplicates = _plan(corpus, workspace, options, limits, model_folder)
+        extract_cache, classify_cache = ResultCache(workspace, "extract"), ResultCache(workspace, "classify")
+        extract_cache.sweep()
+        classify_cache.sweep()
+        todo = [j for j in jobs if not classify_cache.has(j.classify_key) or not j.cached_extraction(extract_cache)]
+        progress.start(len(jobs), len(jobs) - len(todo))
+        t = time.perf_counter()
+        _execute(todo, extract_cache, classify_cache, options, limits, model_folder, workers, scheduler, progress,
+                 stats)
+        stats.timings["documents"] = time.perf_counter() - t
+        progress.close()
+        documents = _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspace, stats)
+        corpus_key = digest(sorted((j.name, j.classify_key) for j in jobs), [p.to_json() for p in problems],
+                            _cities_fingerprint(corpus), theme_config.to_json(), str(evaluation or ""),
+                            _read_bytes(evaluation))
+        previous = _read_run_info(workspace)
+        report = workspace / "report.html"
+        if previous.get("corpus_key") != corpus_key or not report.exists():
+            t = time.perf_counter()
+            run_info = _corpus_steps(corpus, workspace, documents, model_name, model_folder, theme_config,
+                                     evaluation, corpus_key, progress)
+            stats.timings["corpus"] = time.perf_counter() - t
+            stats.corpus_steps = True
+            write_atomic(workspace / "run.json", json.dumps(run_info, indent=1, ensure_ascii=False) + "\n")
+        stats.seconds = time.perf_counter() - started
+    status = 1 if not documents or stats.failed == stats.documents else (3 if stats.failed or problems else 0)
+    return RunResult(workspace, report, status, stats)
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path
+    name: str
+    sha256: str
+    extract_key: str
+    failure_key: str     # where a limit-dependent failure (timeout, crash) is remembered
+    classify_key: str
+
+    def cached_extraction(self, cache: ResultCache) -> str | None:
+        for key in (self.extract_key, self.failure_key):
+            if cache.has(key):
+                return key
+        return None
+
+
+def _plan(corpus, workspace, options, limits, model_folder):
+    from ..data import ErrorRecord
+    from ..extraction.discover import discover
+
+    found, problems = discover([corpus])
+    hashes = FileHashes(workspace / STATE / "files.sqlite")
+    model_key = model_digest(model_folder)
+    jobs, first_by_hash, duplicates = [], {}, []
+    options_key = digest(options.__dict__ if hasattr(options, "__dict__") else repr(options))
+    limits_key = digest(limits.__dict__ if hasattr(limits, "__dict__") else repr(limits))
+    for item in found:
+        try:
+            sha = hashes.sha256(item.path)
+        except OSError as exc:
+            problems.append(ErrorRecord(item.name, None, "discover", "InputFileError",
+                                        f"cannot read the file ({exc.strerror})"))
+            continue
+        if sha in first_by_hash:
+            duplicates.append(ErrorRecord(item.name, None, "discover", "Duplicate",
+                                          f"same content as {first_by_hash[sha]}; processed once, under that name"))
+            continue
+        first_by_hash[sha] = item.name
+        extract_key = digest("extract", sha, options_key)
+        jobs.append(Job(item.path, item.name, sha, extract_key, digest("extract-failure", sha, options_key, limits_key),
+                        digest("classify", extract_key, model_key)))
+    hashes.close()
+    return jobs, problems, duplicates
+
+
+def _execute(todo, extract_cache, classify_cache, options, limits, model_folder, workers, scheduler, progress,
+             stats):
+    if not todo:
+        return
+    if scheduler:
+        from .dask_backend import run_on_dask
+
+        for job, result in run_on_dask(scheduler, todo, extract_cache, options, limits, str(model_folder)):
+            _store(job, result["records"], result["predictions"], extract_cache, classify_cache, stats,
+                   extracted=job.cached_extraction(extract_cache) is None)
+            progress.document(job.name, result["records"])
+        return
+    from ..classification.model import load
+    from ..extraction import _warm_up
+    from ..extraction.document import extract_document
+    from ..extraction.isolate import run_isolated
+
+    model = load(model_folder)
+    by_name = {j.name: j for j in todo}
+    need = [j for j in todo if j.cached_extraction(extract_cache) is None]
+    for job in todo:
+        key = job.cached_extraction(extract_cache)
+        if key is not None:  # extracted before (e.g. with another model): classify only
+            records = {n: extract_cache.read(key, n) for n in ("document.json", "pages.jsonl", "passages.jsonl",
+                                                                  "errors.jsonl")}
+            _store(job, records, classify_records(records["passages.jsonl"], model), extract_cache,
+                   classify_cache, stats, extracted=False)
+            progress.document(job.name, records)
+    if need:
+        _warm_up()
+        jobs = [(j.name, extract_document, (j.path, j.name, options)) for j in need]
+        for document in run_isolated(jobs, workers or os.cpu_count() or 1, limits):
+            job = by_name[document.file]
+            records = document_records(document)
+            _store(job, records, classify_records(records["passages.jsonl"], model), extract_cache,
+                   classify_cache, stats, extracted=True)
+            progress.document(job.name, records)
+
+
+def _store(job, records, predictions, extract_cache, classify_cache, stats, extracted: bool):
+    kind = failure_kind(records)
+    if extracted:
+        extract_cache.put(job.failure_key if kind in LIMIT_FAILURES else job.extract_key, records)
+        stats.extracted += 1
+    classify_cache.put(job.classify_key, {"predictions.jsonl": predictions or []})
+    stats.classified += 1
+
+
+def _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspace, stats):
+    """Workspace JSONL (and Parquet) from the cache, in file order, with each file's current name."""
+    documents, pages, passages, errors, predictions = [], [], [], [], []
+    for job in sorted(jobs, key=lambda j: j.name):
+        key = job.cached_extraction(extract_cache)
+        rename = lambda records: [dict(r, file=job.name) if "file" in r else r for r in records]  # noqa: E731
+        document = rename(extract_cache.read(key, "document.json"))[0]
+        documents.append(document)
+        pages += rename(extract_cache.read(key, "pages.jsonl"))
+        passages += rename(extract_cache.read(key, "passages.jsonl"))
+        errors += rename(extract_cache.read(key, "errors.jsonl"))
+        predictions += classify_cache.read(job.classify_key, "predictions.jsonl")
+        stats.failed += document["status"] == "failed"
+    for problem in sorted(problems + duplicates, key=lambda p: p.file):
+        documents.append({"doc_id": None, "file": problem.file, "pages": 0, "lang": None, "status": "failed",
+                          "method": "none"})
+        errors.append(problem.to_json())
+        stats.failed += 1
+    stats.documents, stats.pages, stats.passages = len(documents), len(pages), len(passages)
+    for name, records in ((W.DOCUMENTS, documents), (W.PAGES, pages), (W.PASSAGES, passages),
+                          (W.ERRORS, errors), (W.PREDICTIONS, predictions)):
+        write_jsonl(workspace / name, records)
+    from .parquet import write_parquet_views
+
+    write_parquet_views(workspace, documents, pages, passages, predictions)
+    return documents
+
+
+def _corpus_steps(corpus, workspace, documents, model_name, model_folder, theme_config, evaluation, corpus_key,
+                  progress):
+    from ..cities import map_cities
+    from ..classification import load
+    from ..compare import compare, write_tables
+    from ..pipeline import themes_for, write_cities
+    from ..report import build_report
+
+    model = load(model_folder)
+    cities = map_cities([d["file"] for d in documents], corpus)
+    for warning in cities.warnings:
+        progress.log(f"warning: {warning}")
+    write_cities(cities, workspace / W.CITIES)
+    ws = W.Workspace.load(workspace)
+    progress.log(f"themes: {len(ws.passages)} passages")
+    themes_for(ws.passages, workspace, theme_config, cities, ws.predictions, model.codebook,
+               cache_folder=workspace / STATE)
+    ws = W.Workspace.load(workspace)
+    progress.log("compare and report")
+    comparison = compare(ws, cities, model.codebook)
+    write_tables(comparison, workspace / "tables")
+    run_info = {"format": FORMAT, "corpus": str(Path(corpus).resolve()), "model": model_name or "default",
+                "model_info": model.info, "classifier": model.classifier.name, "codebook": model.codebook.name,
+                "themes": theme_config.to_json(), "corpus_key": corpus_key}
+    evaluation_data = json.loads(Path(evaluation).read_text("utf-8")) if evaluation else None
+    build_report(ws, comparison, model.codebook, workspace / "report.html", run_info=run_info,
+                 evaluation=evaluation_data, corpus=corpus)
+    return run_info
+
+
+def _cities_fingerprint(corpus: Path) -> list:
+    return sorted((str(p.relative_to(corpus)), p.read_bytes().hex()) for p in Path(corpus).rglob("cities.csv"))
+
+
+def _read_bytes(path) -> str:
+    return Path(path).read_bytes().hex() if path else ""
+
+
+def _read_run_info(workspace: Path) -> dict:
+    try:
+        return json.loads((workspace / "run.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
