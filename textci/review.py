@@ -103,7 +103,9 @@ def _write_xlsx(rows: list[dict], out: Path) -> None:
     sheet.title = "review"
     sheet.append(list(COLUMNS))
     for row in rows:
-        sheet.append([_cell(row[c]) for c in COLUMNS])
+        sheet.append([row[c] for c in COLUMNS])
+        for cell in sheet[sheet.max_row]:
+            _as_text(cell)
     sheet.freeze_panes = "A2"
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
@@ -116,11 +118,11 @@ def _write_xlsx(rows: list[dict], out: Path) -> None:
             os.unlink(tmp)
 
 
-def _cell(value):
-    """Text a spreadsheet must not run as a formula stays text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+def _as_text(cell) -> None:
+    """Text a spreadsheet must not run as a formula stays text, shown as it is (no added apostrophe)."""
+    if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+        cell.data_type = "s"
+        cell.quotePrefix = True  # what typing a leading ' in Excel sets: an edited cell stays text too
 
 
 def read_review_rows(path: Path) -> list[tuple[int, dict]]:

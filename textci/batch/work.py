@@ -1,6 +1,8 @@
 """One document's work, the same on a local worker and on a Dask worker: extract, then classify."""
 from __future__ import annotations
 
+import multiprocessing
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,9 +52,26 @@ def process_document(path: str, name: str, options, limits, model_reference: str
     from ..extraction.document import extract_document
 
     if records is None:
-        document = next(run_isolated([(name, extract_document, (Path(path), name, options))], 1, limits))
+        with _children_allowed():
+            document = next(run_isolated([(name, extract_document, (Path(path), name, options))], 1, limits))
         records = document_records(document)
     predictions = None
     if model_reference is not None:
         predictions = classify_records(records["passages.jsonl"], cached_model(model_reference))
     return {"records": records, "predictions": predictions}
+
+
+@contextmanager
+def _children_allowed():
+    """Let a daemonic process (a Dask worker under its nanny) fork the per-document child.
+
+    multiprocessing forbids it so that daemons leave no orphans; run_isolated
+    always waits for or kills its child before returning, so none is left.
+    """
+    config = multiprocessing.current_process()._config
+    daemon = config.pop("daemon", None)
+    try:
+        yield
+    finally:
+        if daemon is not None:
+            config["daemon"] = daemon

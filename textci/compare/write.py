@@ -18,7 +18,7 @@ def write_tables(comparison: Comparison, outdir: Path) -> list[Path]:
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, lineterminator="\n")
         write_atomic(outdir / f"{name}.csv", buffer.getvalue())
-        as_json = frame.to_json(orient="records", force_ascii=False, indent=1, double_precision=15)  # pandas keeps 10
+        as_json = frame.to_json(orient="records", force_ascii=False, indent=1, double_precision=15)  # default: 10 digits
         write_atomic(outdir / f"{name}.json", as_json + "\n")
         _write_parquet(frame, outdir / f"{name}.parquet")
         written += [outdir / f"{name}.{ext}" for ext in ("csv", "parquet", "json")]

@@ -14,7 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 CAPITALISED_NOUNS = frozenset({"de"})  # languages whose common nouns start with a capital
-_TOKEN = re.compile(r"[^\W\d_][\w'’\-]*")
+_TOKEN = re.compile(r"[^\W\d_][\w\-]*")  # "d'Aurelbourg", "Eastmere's": the name is a token of its own
+_NAME_ENDINGS = ("s", "se", "er")  # "Quellbrücks Partner", "het Aurelbourgse plan", "Kölner Modell"
 _NUMBER = re.compile(r"\d[\d.,:/%\-]*")
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 
@@ -31,11 +32,15 @@ class NameMasker:
         def candidate(word: str) -> bool:
             return word[0].isupper() and not word.isupper() and word.casefold() not in lower
 
-        names, total, in_run = set(), Counter(), Counter()
+        names, total, in_run, initial = set(), Counter(), Counter(), set()
         for text, lang in zip(texts, langs):
             tokens = [m for m in _TOKEN.finditer(text) if candidate(m.group(0))]
             if lang not in CAPITALISED_NOUNS:
-                names.update(m.group(0).casefold() for m in tokens if not _sentence_initial(text, m.start()))
+                for i, match in enumerate(tokens):
+                    if not _sentence_initial(text, match.start()):
+                        names.add(match.group(0).casefold())
+                    elif i + 1 < len(tokens) and _adjacent(text, match, tokens[i + 1]):
+                        initial.add((match.group(0).casefold(), tokens[i + 1].group(0).casefold()))
                 continue
             for i, match in enumerate(tokens):
                 total[match.group(0)] += 1
@@ -44,18 +49,29 @@ class NameMasker:
                        for n in neighbours):
                     in_run[match.group(0)] += 1
         names |= {w.casefold() for w, n in in_run.items() if 2 * n > total[w]}
+        names |= {first for first, second in initial if second in names}  # "Marie Dubois" opening a sentence
         for name in self.known_names:
+            names.update(part.casefold() for part in re.findall(r"[^\W\d_]+", name))
             names.update(part.casefold() for part in _TOKEN.findall(name))
         self.names_ = frozenset(names)
         return self
 
     def is_name(self, word: str) -> bool:
-        return word.casefold() in self.names_
+        folded = word.casefold()
+        return folded in self.names_ or any(folded.endswith(e) and len(folded) - len(e) >= 4
+                                            and folded[:-len(e)] in self.names_ for e in _NAME_ENDINGS)
 
     def mask(self, text: str) -> str:
         text = _NUMBER.sub(" ", text)
-        text = _TOKEN.sub(lambda m: " " if m.group(0)[0].isupper() and self.is_name(m.group(0)) else m.group(0), text)
+        text = _TOKEN.sub(lambda m: self._mask_token(m.group(0)), text)
         return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+    def _mask_token(self, token: str) -> str:
+        if token[0].isupper() and self.is_name(token):
+            return " "
+        if "-" in token:  # "Quellbrück-Strategie"
+            return "-".join("" if p[:1].isupper() and self.is_name(p) else p for p in token.split("-"))
+        return token
 
 
 def _sentence_initial(text: str, start: int) -> bool:
