@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     rx.add_argument("workspace", type=Path, metavar="WORKSPACE")
     rx.add_argument("-o", "--output", required=True, type=Path, help="review.csv or review.xlsx")
     rx.add_argument("--limit", type=_positive_int, help="only the first N passages")
-    rx.add_argument("--model", help="the model that classified the workspace (default: default)")
+    rx.add_argument("--model", help="the model that classified the workspace (default: the one in its run.json)")
     ri = rv_sub.add_parser("import", help="review.csv/.xlsx -> WORKSPACE/reviews.jsonl (validated)")
     ri.add_argument("review", type=Path, metavar="REVIEW")
     ri.add_argument("--into", required=True, type=Path, metavar="WORKSPACE")
@@ -208,6 +208,8 @@ def cmd_evaluate(args) -> int:
 
     if args.baseline:
         print(f"== before: {args.baseline}")
+        if args.predictions:
+            raise UsageError("--baseline scores two models; it cannot be combined with --predictions")
         baseline = argparse.Namespace(**{**vars(args), "model": args.baseline, "baseline": None, "json": None})
         cmd_evaluate(baseline)
         print(f"== after: {args.model or 'default'}")
@@ -413,7 +415,8 @@ def cmd_review(args) -> int:
     if args.review_command == "export":
         from .classification import load
 
-        count = export_review(Workspace.load(args.workspace), load(args.model), args.output, args.limit)
+        model_name = args.model or _workspace_model(args.workspace)
+        count = export_review(Workspace.load(args.workspace), load(model_name), args.output, args.limit)
         print(f"{count} passages to review, most worth checking first -> {args.output}")
         return 0
     result = import_review(args.review, Workspace.load(args.into), codebook.load(args.codebook),
@@ -421,6 +424,16 @@ def cmd_review(args) -> int:
     print(f"imported {result['imported']} reviewed passages ({result['replaced']} replaced); "
           f"{result['total']} reviews by {', '.join(result['reviewers'])} in {args.into / 'reviews.jsonl'}")
     return 0
+
+
+def _workspace_model(folder: Path) -> str | None:
+    """The model a `textci run` workspace was classified with (run.json), if recorded."""
+    import json
+
+    try:
+        return json.loads((folder / "run.json").read_text("utf-8")).get("model")
+    except (OSError, ValueError):
+        return None
 
 
 def cmd_export(args) -> int:
@@ -438,8 +451,14 @@ def cmd_import(args) -> int:
     from .qda import import_qdpx
 
     by_coder = import_qdpx(args.project, codebook.load(args.codebook))
+    used: set[str] = set()
     for coder, codings in sorted(by_coder.items()):
-        name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in coder) or "coder"
+        base = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in coder) or "coder"
+        name, n = base, 1
+        while name.casefold() in used:  # "Bob Smith" and "Bob_Smith" must not share a file
+            n += 1
+            name = f"{base}-{n}"
+        used.add(name.casefold())
         write_jsonl(args.outdir / f"{name}.jsonl",
                     ({"id": pid, "labels": sorted(labels), "coder": coder} for pid, labels in sorted(codings.items())))
         print(f"{coder}: {len(codings)} coded passages -> {args.outdir / (name + '.jsonl')}")

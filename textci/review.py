@@ -141,7 +141,13 @@ def read_review_rows(path: Path) -> list[tuple[int, dict]]:
     else:
         try:
             with open(path, encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
+                sample = handle.read(65536)
+                handle.seek(0)
+                try:  # spreadsheets in many European locales save CSV with ";"
+                    dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else ",", delimiters=",;\t")
+                except csv.Error:
+                    dialect = csv.excel
+                reader = csv.DictReader(handle, dialect=dialect)
                 header = [h.strip() for h in reader.fieldnames or []]
                 rows = [(i, {k.strip(): v or "" for k, v in r.items() if k}) for i, r in enumerate(reader, start=2)]
         except UnicodeDecodeError as exc:

@@ -19,6 +19,7 @@ from .masking import NameMasker
 from .vocabulary import TOKEN_PATTERN, shared_vocabulary, stop_words
 
 LABEL_TERMS = 4
+MIN_PASSAGES = 10  # fewer passages than this make no themes worth the name: all are reported as outliers
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ def fit_themes(passages: list[Sample], config: ThemeConfig = ThemeConfig(), *,
                groups: list[str] | None = None, known_names: tuple[str, ...] = (),
                codebook=None, embedder=None, cache=None) -> ThemeResult:
     """Cluster passages into themes; `groups` (each passage's city) keeps local words out of labels."""
-    if not passages:
-        return ThemeResult((), (), config)
+    if len(passages) < MIN_PASSAGES:
+        return ThemeResult((), tuple(ThemeAssignment(p.id, -1, 0.0) for p in passages), config)
     texts, langs = [p.text for p in passages], [p.lang for p in passages]
     masker = NameMasker(known_names).fit(texts, langs)
     masked = [masker.mask(t) for t in texts]

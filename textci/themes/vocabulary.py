@@ -12,10 +12,14 @@ def stop_words() -> frozenset[str]:
     """Function words of the six languages (spaCy's lists), lower-cased."""
     import importlib
 
+    import re
+
     words: set[str] = set()
     for lang in THEME_LANGUAGES:
         module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
-        words.update(w.lower() for w in module.STOP_WORDS)
+        for word in module.STOP_WORDS:
+            words.add(word.lower())
+            words.update(re.findall(TOKEN_PATTERN, word.lower()))  # "quelqu'un" also stops "quelqu"
     return frozenset(words)
 
 
