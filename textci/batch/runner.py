@@ -202,7 +202,7 @@ def _execute(todo, extract_cache, classify_cache, options, limits, model_folder,
             progress.document(job.name, result["records"])
         return
     from ..classification.model import load
-    from ..extraction import _warm_up
+    from ..extraction import warm_up
     from ..extraction.document import extract_document
     from ..extraction.isolate import run_isolated
 
@@ -218,7 +218,7 @@ def _execute(todo, extract_cache, classify_cache, options, limits, model_folder,
                    classify_cache, stats, extracted=False)
             progress.document(job.name, records)
     if need:
-        _warm_up()
+        warm_up()
         jobs = [(j.name, extract_document, (j.path, j.name, options)) for j in need]
         for document in run_isolated(jobs, workers or os.cpu_count() or 1, limits):
             job = by_name[document.file]

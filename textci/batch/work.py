@@ -52,6 +52,9 @@ def process_document(path: str, name: str, options, limits, model_reference: str
     from ..extraction.document import extract_document
 
     if records is None:
+        from ..extraction import warm_up
+
+        warm_up()  # language and sentence models load once per worker, not once per forked child
         with _children_allowed():
             document = next(run_isolated([(name, extract_document, (Path(path), name, options))], 1, limits))
         records = document_records(document)

@@ -41,7 +41,7 @@ class ExtractionResult:
         return 0 if not self.errors else 3
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Load language and sentence models once, before workers fork."""
     from ..segment import language, sentences
 
@@ -56,7 +56,7 @@ def extract(inputs: Sequence[str | Path], options: ExtractOptions | None = None,
     options = options or ExtractOptions()
     limits = limits or Limits()
     found, problems = discover(list(inputs))
-    _warm_up()
+    warm_up()
     jobs = [(f.name, extract_document, (f.path, f.name, options)) for f in found]
     by_name: dict[str, Document] = {}
     for document in run_isolated(jobs, workers or os.cpu_count() or 1, limits):

@@ -128,6 +128,8 @@ def _ocr_scanned(path: Path, name: str, pages: list[RawPage], doc_lang: str | No
 
             pdf = open_pdf(path)
         try:
+            if "+" in langs:  # the document's language is unknown (all of it is scanned): find it once
+                langs = _ocr_language(pdf, i, langs)
             result[i] = ocr.ocr_page(pdf, i, langs)
         except errors.OCRFailed as exc:
             problems.append(ErrorRecord(name, i + 1, "ocr", "OCRFailed", str(exc)))
@@ -135,6 +137,20 @@ def _ocr_scanned(path: Path, name: str, pages: list[RawPage], doc_lang: str | No
     if pdf is not None:
         pdf.close()
     return result
+
+
+def _ocr_language(pdf, index: int, langs: str) -> str:
+    """Read one page with the English model, identify its language, OCR the rest in that language.
+
+    Tesseract with all six models loaded is several times slower than with
+    one, and a Latin-script page read with the English model is still good
+    enough to tell Dutch from Italian.
+    """
+    from ..segment.language import identify
+
+    probe = ocr.ocr_page(pdf, index, "eng")
+    lang = identify(" ".join(line.text for line in probe.lines))
+    return ocr.tesseract_langs(lang) if lang in ocr.TESSERACT_LANG else langs
 
 
 def _no_ocr_message(reason: str, options: ExtractOptions) -> str:

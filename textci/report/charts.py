@@ -27,7 +27,7 @@ def stacked_bars(rows: list[tuple[str, list[tuple[str, float]]]], legend: list[s
     colour = {name: (OTHER if name == "other" else PALETTE[i % len(PALETTE)]) for i, name in enumerate(legend)}
     parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" '
              f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">', f"<title>{escape(title)}</title>"]
-    span = width - label_w - 10
+    span = width - label_w - 24  # room for the centred "100%" tick label
     for i, (name, segments) in enumerate(rows):
         y = i * (bar + gap) + 4
         parts.append(f'<text x="{label_w - 6}" y="{y + bar * 0.7:.1f}" text-anchor="end" class="axis">'

@@ -16,7 +16,7 @@ import numpy as np
 from ..data import Sample, Theme, ThemeAssignment
 from .clustering import CentroidClusterer, Reducer, centre_languages, default_theme_count
 from .masking import NameMasker
-from .vocabulary import TOKEN_PATTERN, shared_vocabulary, stop_words
+from .vocabulary import TOKEN_PATTERN, label_vocabulary, stop_words
 
 LABEL_TERMS = 4
 MIN_PASSAGES = 10  # fewer passages than this make no themes worth the name: all are reported as outliers
@@ -77,20 +77,22 @@ def fit_themes(passages: list[Sample], config: ThemeConfig = ThemeConfig(), *,
         seeds = reducer.transform(seed_vectors)
         k = max(k, len(seed_labels))
     clusterer = CentroidClusterer(k, seeds, config.min_similarity, config.min_size, config.seed)
-    topic_model = _bertopic(reducer, clusterer, config, masked, groups)
+    vocabulary = label_vocabulary(masked, groups)
+    if vocabulary is None:  # no two words to label by: cluster only, themes keep their numbers as labels
+        topics = clusterer.fit(reducer.fit_transform(vectors)).labels_.copy()
+        return _collect(passages, topics, clusterer, None, vectors, config, seed_labels)
+    topic_model = _bertopic(reducer, clusterer, config, vocabulary)
     topics, _ = topic_model.fit_transform(masked, embeddings=vectors)
     return _collect(passages, np.asarray(topics), clusterer, topic_model, vectors, config, seed_labels)
 
 
-def _bertopic(reducer, clusterer, config: ThemeConfig, masked: list[str], groups):
+def _bertopic(reducer, clusterer, config: ThemeConfig, vocabulary: list[str]):
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
     from sklearn.feature_extraction.text import CountVectorizer
 
-    vocabulary = shared_vocabulary(masked, groups) if groups else None
     vectorizer = CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()),
-                                 ngram_range=(1, 2), lowercase=True, vocabulary=vocabulary or None,
-                                 min_df=1 if vocabulary else min(2, len(masked)))
+                                 ngram_range=(1, 2), lowercase=True, vocabulary=vocabulary)
     return BERTopic(embedding_model=None, umap_model=reducer, hdbscan_model=clusterer,
                     vectorizer_model=vectorizer, ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
                     top_n_words=config.top_terms, calculate_probabilities=False, verbose=False,
@@ -127,7 +129,8 @@ def _collect(passages, topics, clusterer, topic_model, vectors, config, seed_lab
         centres.append(centre)
         similarity[rows] = sims
         order = sorted(range(len(rows)), key=lambda i: (-round(float(sims[i]), 6), passages[rows[i]].id))
-        terms = tuple(w for w, _ in (topic_model.get_topic(old) or []) if w)[:config.top_terms]
+        words = topic_model.get_topic(old) if topic_model is not None else None
+        terms = tuple(w for w, _ in (words or []) if w)[:config.top_terms]
         origin = Counter(clusters[rows].tolist()).most_common(1)[0][0]
         themes.append(Theme(
             id=renumber[old], label=", ".join(terms[:LABEL_TERMS]) or f"theme {renumber[old]}", terms=terms,

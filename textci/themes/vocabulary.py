@@ -1,6 +1,7 @@
 """The words a theme may be labelled with: content words shared by several cities."""
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 
 THEME_LANGUAGES = ("en", "fr", "de", "nl", "it", "es")
@@ -25,7 +26,7 @@ def stop_words() -> frozenset[str]:
 
 def shared_vocabulary(texts: list[str], groups: list[str], min_groups: int = 2,
                       min_count: int = 2) -> list[str] | None:
-    """Terms used in passages of at least `min_groups` cities (None when there is one city).
+    """Terms used in passages of at least `min_groups` cities (None when there is one city, or under two such terms).
 
     A term only one city uses is a local name, a person or a programme's
     brand, not an approach; such terms never label a theme.
@@ -47,4 +48,21 @@ def shared_vocabulary(texts: list[str], groups: list[str], min_groups: int = 2,
     per_group = ((membership @ X) > 0).sum(axis=0).A1
     totals = X.sum(axis=0).A1
     terms = counter.get_feature_names_out()
-    return sorted(t for t, g, n in zip(terms, per_group, totals) if g >= min_groups and n >= min_count)
+    shared = sorted(t for t, g, n in zip(terms, per_group, totals) if g >= min_groups and n >= min_count)
+    return shared if len(shared) >= 2 else None  # one shared word is too few to label themes by
+
+
+def label_vocabulary(texts: list[str], groups: list[str] | None) -> list[str] | None:
+    """The words themes are labelled with: shared by cities, else used in two passages; None if under two words.
+
+    A tiny corpus may have none or one (BERTopic's c-TF-IDF fails on both); its themes then go unlabelled.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vocabulary = shared_vocabulary(texts, groups) if groups else None
+    if vocabulary is None:
+        analyse = CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()),
+                                  ngram_range=(1, 2), lowercase=True).build_analyzer()
+        passages_with = Counter(term for text in texts for term in set(analyse(text)))
+        vocabulary = sorted(term for term, n in passages_with.items() if n >= 2)
+    return vocabulary if len(vocabulary) >= 2 else None
