@@ -100,3 +100,18 @@ def broken_font_pdf(path: Path, lines: int = 6) -> Path:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     path.write_bytes(bytes(out))
     return path
+
+
+def report_pdf(path: Path, pages: list[list[str]], width: int = 88, **kwargs) -> Path:
+    """A report of several pages; each page a list of paragraphs, wrapped to lines of `width` characters."""
+    import textwrap
+
+    laid_out = []
+    for paragraphs in pages:
+        lines, y = [], 90
+        for paragraph in paragraphs:
+            wrapped = textwrap.wrap(paragraph, width)
+            lines += column(56, y, wrapped)
+            y += 14 * (len(wrapped) + 1)
+        laid_out.append(lines)
+    return write_pages(path, laid_out, **kwargs)
