@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine:
-#   make demo   set up, then run textci on the sample corpus in corpora/sample
+#   make demo   set up, then `textci run` on the sample corpus in corpora/sample (report: out/sample/report.html)
 #   make test   set up, then run the whole test suite
 # Set-up is idempotent: a second run only checks the stamp file.
 PYTHON ?= python3
@@ -22,16 +22,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/textci extract corpora/sample -o $(OUT) --force; status=$$?; \
-	test $$status -eq 0 -o $$status -eq 3 || exit $$status; \
-	$(BIN)/textci classify $(OUT)/passages.jsonl -o $(OUT)/predictions.jsonl && \
-	echo "results: $(OUT)/ (documents.jsonl, pages.jsonl, passages.jsonl, errors.jsonl, predictions.jsonl)"
+	$(BIN)/textci run corpora/sample -o $(OUT); status=$$?; \
+	test $$status -eq 0 -o $$status -eq 3 || exit $$status
 
 test: setup
 	$(BIN)/python -m pytest -q
 
 bench: setup
 	$(BIN)/python scripts/bench_extract.py
+	$(BIN)/python scripts/bench_classify.py
+	$(BIN)/python scripts/bench_themes.py
+	$(BIN)/python scripts/bench_archive.py
 
 clean:
 	rm -rf $(VENV) out

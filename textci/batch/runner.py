@@ -32,6 +32,7 @@ FORMAT = "textci-workspace/1"
 class RunStats:
     documents: int = 0
     failed: int = 0
+    problems: int = 0       # lines in errors.jsonl (failed files, unreadable pages, duplicates)
     pages: int = 0
     passages: int = 0
     extracted: int = 0      # documents extracted in this run (the rest came from the cache)
@@ -127,7 +128,7 @@ def run(corpus: Path, workspace: Path, *, model_name: str | None = None, theme_c
         stats.timings["documents"] = time.perf_counter() - t
         progress.close()
         documents = _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspace, stats)
-        corpus_key = digest(sorted((j.name, j.classify_key) for j in jobs), [p.to_json() for p in problems],
+        corpus_key = digest(sorted((j.name, j.classify_key) for j in jobs), [p.to_json() for p in problems + duplicates],
                             _cities_fingerprint(corpus), theme_config.to_json(), str(evaluation or ""),
                             _read_bytes(evaluation))
         previous = _read_run_info(workspace)
@@ -140,7 +141,7 @@ def run(corpus: Path, workspace: Path, *, model_name: str | None = None, theme_c
             stats.corpus_steps = True
             write_atomic(workspace / "run.json", json.dumps(run_info, indent=1, ensure_ascii=False) + "\n")
         stats.seconds = time.perf_counter() - started
-    status = 1 if not documents or stats.failed == stats.documents else (3 if stats.failed or problems else 0)
+    status = 1 if not documents or stats.failed == stats.documents else (3 if stats.problems else 0)
     return RunResult(workspace, report, status, stats)
 
 
@@ -256,6 +257,7 @@ def _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspa
         errors.append(problem.to_json())
         stats.failed += 1
     stats.documents, stats.pages, stats.passages = len(documents), len(pages), len(passages)
+    stats.problems = len(errors)
     for name, records in ((W.DOCUMENTS, documents), (W.PAGES, pages), (W.PASSAGES, passages),
                           (W.ERRORS, errors), (W.PREDICTIONS, predictions)):
         write_jsonl(workspace / name, records)
