@@ -18,12 +18,14 @@ from .base import Classifier, LinearUnits
 
 
 def term_pattern(term: str) -> str:
-    """A keyword as a regex body; the word-start check is added once per pattern."""
-    wildcard = term.endswith("*")
-    body = term.rstrip("*").strip().lower()
-    parts = [re.escape(p) for p in body.split()]
+    """A keyword as a regex body; the word-start check is added once per pattern.
+
+    A `*` ends any word of a phrase with any ending ("espace* public*").
+    """
+    words = term.strip().lower().split()
+    parts = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in words]
     pattern = r"[\s\-]+".join(parts)
-    return pattern + (r"\w*" if wildcard else r"(?!\w)")
+    return pattern if words[-1].endswith("*") else pattern + r"(?!\w)"
 
 
 # Languages that write compounds as one word: there a long keyword may also be
