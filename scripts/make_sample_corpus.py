@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import re
 from pathlib import Path
 
 import reportlab

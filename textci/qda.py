@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import tempfile
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
@@ -47,6 +45,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputLineError, TextciError
+from .io import write_atomic
 
 NS = "urn:QDA-XML:project:1.0"
 SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "refi-qda" / "Project-mrt2019.xsd"
@@ -93,7 +92,7 @@ def export_qdpx(workspace: Path, out: Path, book, coder: str = "textci") -> dict
     ET.indent(root)
     qde = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     files = [("project.qde", qde)] + [(f"{SOURCES_FOLDER}/{s.guid}.txt", s.text.encode("utf-8")) for s in sources]
-    _write_bytes_atomic(out, _zip(files))
+    write_atomic(out, _zip(files))  # readers never see a half-written zip
     selections = sum(len(by_passage) for by_passage in codings.values())
     return {"documents": len(sources), "passages": len(passage_ids), "codes": len(book.labels),
             "users": len(codings), "selections": selections,
@@ -483,17 +482,3 @@ def _zip(files: list[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Readers see the old file or the complete new one, never a half-written zip."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

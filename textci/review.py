@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .data import Sample
 from .errors import TextciError, UsageError
-from .io import dumps_jsonl, write_atomic
+from .io import atomic_path, dumps_jsonl, write_atomic
 from .workspace import PASSAGES, PREDICTIONS, Workspace, read_jsonl
 
 REVIEWS = "reviews.jsonl"
@@ -93,9 +93,6 @@ def export_review(ws: Workspace, model, out: Path, limit: int | None = None) -> 
 
 
 def _write_xlsx(rows: list[dict], out: Path) -> None:
-    import os
-    import tempfile
-
     from openpyxl import Workbook
 
     book = Workbook()
@@ -107,15 +104,8 @@ def _write_xlsx(rows: list[dict], out: Path) -> None:
         for cell in sheet[sheet.max_row]:
             _as_text(cell)
     sheet.freeze_panes = "A2"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         book.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _as_text(cell) -> None:

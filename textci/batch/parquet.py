@@ -9,9 +9,9 @@ partition further.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from ..io import atomic_path
 
 
 def write_parquet_views(workspace: Path, documents, pages, passages, predictions) -> None:
@@ -40,11 +40,5 @@ def _predictions_frame(predictions):
 
 
 def _write(frame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False, engine="pyarrow")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
-from ..io import write_atomic
+from ..io import atomic_path, write_atomic
 from .tables import Comparison
 
 
@@ -26,11 +24,5 @@ def write_tables(comparison: Comparison, outdir: Path) -> list[Path]:
 
 
 def _write_parquet(frame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False, engine="pyarrow")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
