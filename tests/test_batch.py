@@ -58,6 +58,24 @@ def test_unchanged_rerun_redoes_nothing_and_writes_the_same_files(tmp_path):
 
 
 @pytest.mark.slow
+def test_parquet_views_hold_the_same_rows_partitioned_by_city(tmp_path):
+    import pandas as pd
+
+    quiet_run(corpus_copy(tmp_path), tmp_path / "ws")
+    ws = tmp_path / "ws"
+    passages = [json.loads(l) for l in (ws / "passages.jsonl").read_text().splitlines()]
+    table = pd.read_parquet(ws / "parquet" / "passages")
+    assert sorted(table["id"]) == sorted(p["id"] for p in passages)
+    assert {p.name for p in (ws / "parquet" / "passages").iterdir()} == {
+        "city=Brakenhoven", "city=Eastmere", "city=Grauwald", "city=Port-Aurel", "city=San Teodoro",
+        "city=Valdeoro", "city=Veltmark"}
+    predictions = pd.read_parquet(ws / "parquet" / "predictions")
+    assert len(predictions) == len(passages) and "score_common_agenda" in predictions.columns
+    eastmere = pd.read_parquet(ws / "parquet" / "passages" / "city=Eastmere")
+    assert set(eastmere["file"]) == {"eastmere_strategy_2019_en.pdf", "eastmere_evaluation_2022_en.pdf"}
+
+
+@pytest.mark.slow
 def test_adding_changing_and_removing_a_file_redoes_only_that_file_and_equals_a_fresh_run(tmp_path):
     corpus = corpus_copy(tmp_path, leave_out=("valdeoro_plan_2023_es.pdf",))
     quiet_run(corpus, tmp_path / "ws")

@@ -57,6 +57,22 @@ class RunResult:
                 f"the rest from the workspace cache" + ("" if s.corpus_steps else "; themes and report unchanged"))
 
 
+_HELD_LOCKS: set = set()
+
+
+def _drop_locks_in_child() -> None:
+    """A forked worker must not keep the workspace locked after its parent dies."""
+    for handle in list(_HELD_LOCKS):
+        try:
+            handle.close()  # closes the child's copy of the descriptor; the parent keeps the lock
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_drop_locks_in_child)
+
+
 class WorkspaceLock:
     """An exclusive lock on the workspace, released by the OS even if the process is killed."""
 
@@ -78,9 +94,11 @@ class WorkspaceLock:
         self._handle.truncate()
         self._handle.write(f"pid {os.getpid()}")
         self._handle.flush()
+        _HELD_LOCKS.add(self._handle)
         return self
 
     def __exit__(self, *exc):
+        _HELD_LOCKS.discard(self._handle)
         fcntl.flock(self._handle, fcntl.LOCK_UN)
         self._handle.close()
 
@@ -127,21 +145,26 @@ def run(corpus: Path, workspace: Path, *, model_name: str | None = None, theme_c
                  stats)
         stats.timings["documents"] = time.perf_counter() - t
         progress.close()
-        documents = _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspace, stats)
-        corpus_key = digest(sorted((j.name, j.classify_key) for j in jobs), [p.to_json() for p in problems + duplicates],
-                            _cities_fingerprint(corpus), theme_config.to_json(), str(evaluation or ""),
-                            _read_bytes(evaluation))
+        from ..cities import map_cities
+
+        cities = map_cities([j.name for j in jobs] + [p.file for p in problems + duplicates], corpus)
+        documents_key = digest(sorted((j.name, j.classify_key) for j in jobs),
+                               [p.to_json() for p in problems + duplicates], _cities_fingerprint(corpus))
+        if not _assembled(workspace, documents_key, stats):
+            _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspace, stats, cities)
+            _remember_assembly(workspace, documents_key, stats)
+        corpus_key = digest(documents_key, theme_config.to_json(), str(evaluation or ""), _read_bytes(evaluation))
         previous = _read_run_info(workspace)
         report = workspace / "report.html"
         if previous.get("corpus_key") != corpus_key or not report.exists():
             t = time.perf_counter()
-            run_info = _corpus_steps(corpus, workspace, documents, model_name, model_folder, theme_config,
+            run_info = _corpus_steps(corpus, workspace, cities, model_name, model_folder, theme_config,
                                      evaluation, corpus_key, progress)
             stats.timings["corpus"] = time.perf_counter() - t
             stats.corpus_steps = True
             write_atomic(workspace / "run.json", json.dumps(run_info, indent=1, ensure_ascii=False) + "\n")
         stats.seconds = time.perf_counter() - started
-    status = 1 if not documents or stats.failed == stats.documents else (3 if stats.problems else 0)
+    status = 1 if not stats.documents or stats.failed == stats.documents else (3 if stats.problems else 0)
     return RunResult(workspace, report, status, stats)
 
 
@@ -238,7 +261,7 @@ def _store(job, records, predictions, extract_cache, classify_cache, stats, extr
     stats.classified += 1
 
 
-def _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspace, stats):
+def _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspace, stats, cities):
     """Workspace JSONL (and Parquet) from the cache, in file order, with each file's current name."""
     documents, pages, passages, errors, predictions = [], [], [], [], []
     for job in sorted(jobs, key=lambda j: j.name):
@@ -263,20 +286,40 @@ def _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspa
         write_jsonl(workspace / name, records)
     from .parquet import write_parquet_views
 
-    write_parquet_views(workspace, documents, pages, passages, predictions)
-    return documents
+    write_parquet_views(workspace, documents, pages, passages, predictions, cities.city_of)
 
 
-def _corpus_steps(corpus, workspace, documents, model_name, model_folder, theme_config, evaluation, corpus_key,
+ASSEMBLED = "assembled.json"
+COUNTS = ("documents", "failed", "problems", "pages", "passages")
+
+
+def _assembled(workspace: Path, key: str, stats: RunStats) -> bool:
+    """True when the workspace files already hold exactly these documents' results (then counts are restored)."""
+    try:
+        state = json.loads((workspace / STATE / ASSEMBLED).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    names = (W.DOCUMENTS, W.PAGES, W.PASSAGES, W.ERRORS, W.PREDICTIONS)
+    if state.get("key") != key or not all((workspace / n).exists() for n in names):
+        return False
+    for name in COUNTS:
+        setattr(stats, name, state["counts"][name])
+    return True
+
+
+def _remember_assembly(workspace: Path, key: str, stats: RunStats) -> None:
+    counts = {name: getattr(stats, name) for name in COUNTS}
+    write_atomic(workspace / STATE / ASSEMBLED, json.dumps({"key": key, "counts": counts}) + "\n")
+
+
+def _corpus_steps(corpus, workspace, cities, model_name, model_folder, theme_config, evaluation, corpus_key,
                   progress):
-    from ..cities import map_cities
     from ..classification import load
     from ..compare import compare, write_tables
     from ..pipeline import themes_for, write_cities
     from ..report import build_report
 
     model = load(model_folder)
-    cities = map_cities([d["file"] for d in documents], corpus)
     for warning in cities.warnings:
         progress.log(f"warning: {warning}")
     write_cities(cities, workspace / W.CITIES)
