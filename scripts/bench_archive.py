@@ -150,7 +150,7 @@ def main() -> int:
     out = []
     for name, result, seconds, peak in rows:
         s = result.stats
-        print(f"{name:42s} {seconds:8.1f} {seconds / first:8.3f} {s.pages / seconds:8.1f} {s.extracted:9d} "
+        print(f"{name:42s} {seconds:8.2f} {seconds / first:8.4f} {s.pages / seconds:8.1f} {s.extracted:9d} "
               f"{peak / 2**20:11.0f}")
         out.append({"run": name, "seconds": round(seconds, 2), "ratio_to_first": round(seconds / first, 4),
                     "pages": s.pages, "passages": s.passages, "documents": s.documents, "failed": s.failed,

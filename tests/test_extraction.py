@@ -73,6 +73,20 @@ def test_line_end_hyphens_are_repaired_and_real_hyphens_kept(tmp_path):
     assert "evidence-based" in text
 
 
+def test_a_real_hyphen_at_a_line_end_is_kept_when_both_halves_are_words_of_the_document(tmp_path):
+    path = prose_pdf(tmp_path / "pairs.pdf", [
+        ["The council works with well-",
+         "known partners on an evidence-",
+         "based plan. The organi-",
+         "sation of the work is described below."],
+        ["Partners that are well established and known in the district share evidence on what works,",
+         "based on the results of earlier programmes of the council and its organisation."],
+    ])
+    text = squash(page_text(run_one(path)[0]))
+    assert "well-known partners" in text and "evidence-based plan" in text
+    assert "organisation of the work" in text
+
+
 def test_ligatures_and_odd_spaces_are_normalised(tmp_path):
     path = prose_pdf(tmp_path / "lig.pdf", [["The o\ufb03ce for \ufb01nance\u00a0and\u2009safety was opened."]])
     assert "The office for finance and safety was opened." in page_text(run_one(path)[0])

@@ -53,12 +53,14 @@ def vocabulary(texts) -> Counter[str]:
 _TRAILING_HYPHEN = re.compile(rf"([^\W\d_])[-{SOFT_HYPHENS}]$")
 
 
-def join_lines(lines: list[str], vocab: Counter[str]) -> str:
+def join_lines(lines: list[str], vocab: Counter[str], word_pairs: bool = False) -> str:
     """Join the lines of one paragraph, repairing words hyphenated at line ends.
 
     "Zusammen-" + "arbeit" becomes "Zusammenarbeit"; "Jugend-" + "und" keeps
     its hyphen and space; "evidence-" + "based" keeps the hyphen when the
-    document itself writes "evidence-based" elsewhere.
+    document itself writes "evidence-based" elsewhere, or (`word_pairs`, for
+    languages that do not write compounds as one word) when both halves are
+    words the document uses on their own and it never writes them joined.
     """
     out = ""
     for raw in lines:
@@ -70,13 +72,16 @@ def join_lines(lines: list[str], vocab: Counter[str]) -> str:
             continue
         match = _TRAILING_HYPHEN.search(out[-2:])
         if match:
-            out = _join_hyphenated(out, line, vocab)
+            out = _join_hyphenated(out, line, vocab, word_pairs)
         else:
             out = f"{out} {line}"
     return re.sub(f"[{SOFT_HYPHENS}]", "", out)
 
 
-def _join_hyphenated(left: str, right: str, vocab: Counter[str]) -> str:
+MIN_PAIR_WORD = 4
+
+
+def _join_hyphenated(left: str, right: str, vocab: Counter[str], word_pairs: bool = False) -> str:
     stem = left[:-1]
     first = right.split(" ", 1)[0]
     next_word = re.match(r"[^\W\d_]+", first)
@@ -91,4 +96,11 @@ def _join_hyphenated(left: str, right: str, vocab: Counter[str]) -> str:
     joined, hyphenated = stem_word + head.lower(), f"{stem_word}-{head.lower()}"
     if vocab.get(hyphenated, 0) > vocab.get(joined, 0):
         return f"{stem}-{right}"
+    if word_pairs and not vocab.get(joined) and _standalone(stem_word, vocab) and _standalone(head.lower(), vocab):
+        return f"{stem}-{right}"
     return f"{stem}{right}"
+
+
+def _standalone(word: str, vocab: Counter[str]) -> bool:
+    """The document uses the word elsewhere too (its count includes the split occurrence itself)."""
+    return len(word) >= MIN_PAIR_WORD and vocab.get(word, 0) >= 2

@@ -62,7 +62,7 @@ def extract_document(path: Path, name: str, options: ExtractOptions) -> Document
     raw_pages = _ocr_scanned(path, name, raw_pages, doc_lang, options, problems)
     if doc_lang is None:
         doc_lang = identify(" ".join(l.text for p in raw_pages for l in p.lines))
-    pages = _clean_pages(raw_pages, doc_id, name)
+    pages = _clean_pages(raw_pages, doc_id, name, doc_lang)
     if not any(p.text.strip() for p in pages):
         if not problems:
             raise errors.EmptyDocument(f"none of the {total} pages holds text or images")
@@ -161,7 +161,12 @@ def _no_ocr_message(reason: str, options: ExtractOptions) -> str:
     return f"{what}; {how}"
 
 
-def _clean_pages(raw_pages: list[RawPage], doc_id: str, name: str) -> list[Page]:
+# Languages that write compounds as one word: there both halves of a hyphenated
+# line end being words proves nothing ("Stadt-" + "teil" is "Stadtteil").
+COMPOUNDING = frozenset({"de", "nl", "sv", "da", "no", "fi", "hu", "et", "lb"})
+
+
+def _clean_pages(raw_pages: list[RawPage], doc_id: str, name: str, doc_lang: str | None = None) -> list[Page]:
     furniture = find_furniture(raw_pages)
     stripped = [strip_furniture(p, furniture) for p in raw_pages]
     vocab = clean.vocabulary(clean.normalise(l.text) for lines in stripped for l in lines)
@@ -170,12 +175,13 @@ def _clean_pages(raw_pages: list[RawPage], doc_id: str, name: str) -> list[Page]
         text_lines = [Line(clean.normalise(l.text), l.x0, l.top, l.x1, l.bottom, l.font_size) for l in lines]
         body, tables = layout.split_tables([l for l in text_lines if l.text.strip()])
         ordered = layout.reading_order(body + [layout.table_as_line(t) for t in tables])
-        text, blocks = _assemble(layout.build_blocks(ordered), vocab)
+        text, blocks = _assemble(layout.build_blocks(ordered), vocab,
+                                 word_pairs=doc_lang is not None and doc_lang not in COMPOUNDING)
         pages.append(Page(doc_id, name, raw.number, text, raw.method if text else "none", blocks))
     return pages
 
 
-def _assemble(text_blocks, vocab) -> tuple[str, tuple[Block, ...]]:
+def _assemble(text_blocks, vocab, word_pairs: bool = False) -> tuple[str, tuple[Block, ...]]:
     """Page text with blank lines between blocks, and each block's span in it."""
     parts: list[str] = []
     blocks: list[Block] = []
@@ -184,7 +190,7 @@ def _assemble(text_blocks, vocab) -> tuple[str, tuple[Block, ...]]:
         if block.kind == "table":
             body = "\n".join(" ".join(row.split()) for row in block.lines)
         else:
-            body = clean.join_lines(list(block.lines), vocab)
+            body = clean.join_lines(list(block.lines), vocab, word_pairs)
         body = body.strip()
         if not body:
             continue
