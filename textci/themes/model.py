@@ -77,7 +77,7 @@ def fit_themes(passages: list[Sample], config: ThemeConfig = ThemeConfig(), *,
         seeds = reducer.transform(seed_vectors)
         k = max(k, len(seed_labels))
     clusterer = CentroidClusterer(k, seeds, config.min_similarity, config.min_size, config.seed)
-    vocabulary = label_vocabulary(masked, groups)
+    vocabulary = label_vocabulary(masked, groups, langs)
     if vocabulary is None:  # no two words to label by: cluster only, themes keep their numbers as labels
         topics = clusterer.fit(reducer.fit_transform(vectors)).labels_.copy()
         return _collect(passages, topics, clusterer, None, vectors, config, seed_labels)

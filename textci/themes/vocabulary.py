@@ -24,12 +24,15 @@ def stop_words() -> frozenset[str]:
     return frozenset(words)
 
 
-def shared_vocabulary(texts: list[str], groups: list[str], min_groups: int = 2,
-                      min_count: int = 2) -> list[str] | None:
+def shared_vocabulary(texts: list[str], groups: list[str], langs: list[str | None] | None = None,
+                      min_groups: int = 2, min_count: int = 2) -> list[str] | None:
     """Terms used in passages of at least `min_groups` cities (None when there is one city, or under two such terms).
 
     A term only one city uses is a local name, a person or a programme's
-    brand, not an approach; such terms never label a theme.
+    brand, not an approach; such terms never label a theme. The test needs
+    a second city writing the same language: a term of a language only one
+    city writes (the one Italian city of a corpus) is kept if two of its
+    passages use it, since names are masked anyway.
     """
     import numpy as np
     from scipy import sparse
@@ -38,28 +41,34 @@ def shared_vocabulary(texts: list[str], groups: list[str], min_groups: int = 2,
     distinct = sorted(set(groups))
     if len(distinct) < min_groups:
         return None
+    langs = [lang or "und" for lang in (langs or ["und"] * len(texts))]
     counter = CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()),
                               ngram_range=(1, 2), lowercase=True)
-    X = counter.fit_transform(texts)  # passages x terms
-    index = {g: i for i, g in enumerate(distinct)}
-    rows = np.array([index[g] for g in groups])
-    membership = sparse.csr_matrix((np.ones(len(groups)), (rows, np.arange(len(groups)))),
+    X = (counter.fit_transform(texts) > 0).astype(np.int32).tocsc()  # passages x terms
+    group_index = {g: i for i, g in enumerate(distinct)}
+    group_of = np.array([group_index[g] for g in groups])
+    lone = {lang for lang in set(langs) if len({g for g, l in zip(groups, langs) if l == lang}) == 1}
+    lone_passage = np.array([lang in lone for lang in langs])
+    membership = sparse.csr_matrix((np.ones(len(groups)), (group_of, np.arange(len(groups)))),
                                    shape=(len(distinct), len(groups)))
     per_group = ((membership @ X) > 0).sum(axis=0).A1
-    totals = X.sum(axis=0).A1
+    passages = X.sum(axis=0).A1
+    in_lone = (sparse.diags(lone_passage.astype(np.int32)) @ X).sum(axis=0).A1
     terms = counter.get_feature_names_out()
-    shared = sorted(t for t, g, n in zip(terms, per_group, totals) if g >= min_groups and n >= min_count)
+    keep = ((per_group >= min_groups) | (in_lone == passages)) & (passages >= min_count)
+    shared = sorted(t for t, k in zip(terms, keep) if k)
     return shared if len(shared) >= 2 else None  # one shared word is too few to label themes by
 
 
-def label_vocabulary(texts: list[str], groups: list[str] | None) -> list[str] | None:
+def label_vocabulary(texts: list[str], groups: list[str] | None,
+                     langs: list[str | None] | None = None) -> list[str] | None:
     """The words themes are labelled with: shared by cities, else used in two passages; None if under two words.
 
     A tiny corpus may have none or one (BERTopic's c-TF-IDF fails on both); its themes then go unlabelled.
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
-    vocabulary = shared_vocabulary(texts, groups) if groups else None
+    vocabulary = shared_vocabulary(texts, groups, langs) if groups else None
     if vocabulary is None:
         analyse = CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()),
                                   ngram_range=(1, 2), lowercase=True).build_analyzer()
