@@ -44,7 +44,7 @@ def shared_vocabulary(texts: list[str], groups: list[str], langs: list[str | Non
     langs = [lang or "und" for lang in (langs or ["und"] * len(texts))]
     counter = CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()),
                               ngram_range=(1, 2), lowercase=True)
-    X = (counter.fit_transform(texts) > 0).astype(np.int32).tocsc()  # passages x terms
+    X = (counter.fit_transform(texts) > 0).astype(np.int32).tocsr()  # passages x terms
     group_index = {g: i for i, g in enumerate(distinct)}
     group_of = np.array([group_index[g] for g in groups])
     lone = {lang for lang in set(langs) if len({g for g, l in zip(groups, langs) if l == lang}) == 1}
@@ -53,7 +53,7 @@ def shared_vocabulary(texts: list[str], groups: list[str], langs: list[str | Non
                                    shape=(len(distinct), len(groups)))
     per_group = ((membership @ X) > 0).sum(axis=0).A1
     passages = X.sum(axis=0).A1
-    in_lone = (sparse.diags(lone_passage.astype(np.int32)) @ X).sum(axis=0).A1
+    in_lone = X[np.flatnonzero(lone_passage)].sum(axis=0).A1 if lone_passage.any() else np.zeros(X.shape[1])
     terms = counter.get_feature_names_out()
     keep = ((per_group >= min_groups) | (in_lone == passages)) & (passages >= min_count)
     shared = sorted(t for t, k in zip(terms, keep) if k)
