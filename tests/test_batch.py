@@ -217,3 +217,16 @@ def test_a_run_on_a_dask_cluster_writes_the_same_files_as_a_local_run(tmp_path, 
     remote = quiet_run(corpus, tmp_path / "remote", scheduler=dask_cluster)
     assert remote.stats.extracted == 8 and local.stats.extracted == 8
     assert outputs(tmp_path / "remote") == outputs(tmp_path / "local")
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_is_a_clear_usage_error_and_leaves_the_workspace_usable(tmp_path, capsys):
+    from textci.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    prose_pdf(corpus / "a.pdf", [["The city and its partners agreed on a common strategy for safer streets."]])
+    status = main(["run", str(corpus), "-o", str(tmp_path / "ws"), "--no-ocr", "--scheduler", f"tcp://127.0.0.1:{_free_port()}"])
+    assert status == 2
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert quiet_run(corpus, tmp_path / "ws").stats.extracted == 1

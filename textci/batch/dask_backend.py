@@ -17,7 +17,7 @@ def run_on_dask(address: str, jobs, extract_cache, options, limits, model_refere
     from .work import process_document
 
     try:
-        client = Client(address, timeout=30)
+        client = Client(address, timeout=10)
     except OSError as exc:
         from ..errors import UsageError
 
