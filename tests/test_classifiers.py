@@ -10,7 +10,6 @@ import pytest
 from textci import codebook
 from textci.classification import CLASSIFIERS, load, train
 from textci.classification.jsonl import read_samples
-from textci.classification.model import label_matrix
 from textci.data import Sample
 
 DATA = Path(__file__).parent / "data"

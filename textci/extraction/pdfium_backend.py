@@ -58,6 +58,7 @@ def _lines(textpage, height: float) -> list[Line]:
     lines: list[Line] = []
     for row in _ROW.finditer(text):
         start = end = -1  # character span of the current segment
+        size = 0.0
         bx0 = by0 = bx1 = by1 = last_x1 = 0.0
         for token in _TOKEN.finditer(text, row.start(), row.end()):
             first, last = token.span()
