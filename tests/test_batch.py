@@ -230,3 +230,19 @@ def test_an_unreachable_scheduler_is_a_clear_usage_error_and_leaves_the_workspac
     assert status == 2
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
     assert quiet_run(corpus, tmp_path / "ws").stats.extracted == 1
+
+
+@pytest.mark.slow
+def test_two_identical_files_are_processed_once_and_the_copy_is_reported(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    prose_pdf(corpus / "plan.pdf", [["The city and its partners agreed on a common strategy for safer streets."]])
+    shutil.copy(corpus / "plan.pdf", corpus / "plan_copy.pdf")
+    result = quiet_run(corpus, tmp_path / "ws")
+    assert result.stats.extracted == 1 and result.exit_status == 3
+    errors = [json.loads(l) for l in (tmp_path / "ws" / "errors.jsonl").read_text().splitlines()]
+    assert [(e["file"], e["error"]) for e in errors] == [("plan_copy.pdf", "Duplicate")]
+    assert "plan.pdf" in errors[0]["message"]
+    passages = [json.loads(l) for l in (tmp_path / "ws" / "passages.jsonl").read_text().splitlines()]
+    assert {p["file"] for p in passages} == {"plan.pdf"}
+    assert len({p["id"] for p in passages}) == len(passages)
