@@ -128,6 +128,27 @@ def test_review_export_puts_the_passages_most_worth_checking_first(workspace, tm
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_review_export_flags_where_a_classifier_of_another_kind_disagrees(workspace, tmp_path):
+    from textci.classification import load
+    from textci.data import Sample
+    from textci.workspace import read_passages
+
+    assert textci("review", "export", workspace, "-o", tmp_path / "review.csv") == 0
+    rows = {r["passage_id"]: r for r in read_csv(tmp_path / "review.csv")}
+    zeroshot = load("zeroshot")
+    passages = read_passages(workspace / "passages.jsonl")
+    second = {p.id: set(p.labels) for p in zeroshot.classify([Sample(x.id, x.text, x.lang) for x in passages])}
+    predicted = {r["id"]: set(r["labels"]) for r in read_jsonl(workspace / "predictions.jsonl")}
+    differing = [pid for pid in predicted if predicted[pid] != second[pid]]
+    assert differing, "the two classifiers should disagree somewhere on the sample"
+    for pid in differing:
+        labels = sorted(predicted[pid] ^ second[pid])
+        assert f"classifiers disagree on {', '.join(labels)}" in rows[pid]["reasons"]
+    assert textci("review", "export", workspace, "-o", tmp_path / "kw.csv", "--second-opinion", "keywords") == 0
+    assert len(read_csv(tmp_path / "kw.csv")) == len(rows)  # the keyword comparison needs no second model
+
+
 def test_review_export_limit_keeps_only_the_first_passages(workspace, tmp_path, capsys):
     everything = exported_rows(workspace, tmp_path / "all.csv")
     capsys.readouterr()

@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     rx.add_argument("-o", "--output", required=True, type=Path, help="review.csv or review.xlsx")
     rx.add_argument("--limit", type=_positive_int, help="only the first N passages")
     rx.add_argument("--model", help="the model that classified the workspace (default: the one in its run.json)")
+    rx.add_argument("--second-opinion", default="zeroshot", metavar="MODEL",
+                    help="a classifier of another kind whose disagreements come first (default: zeroshot, "
+                         "shipped in models/; `keywords` compares with the codebook's keywords instead)")
     ri = rv_sub.add_parser("import", help="review.csv/.xlsx -> WORKSPACE/reviews.jsonl (validated)")
     ri.add_argument("review", type=Path, metavar="REVIEW")
     ri.add_argument("--into", required=True, type=Path, metavar="WORKSPACE")
@@ -416,7 +419,8 @@ def cmd_review(args) -> int:
         from .classification import load
 
         model_name = args.model or _workspace_model(args.workspace)
-        count = export_review(Workspace.load(args.workspace), load(model_name), args.output, args.limit)
+        second = None if args.second_opinion == "keywords" else load(args.second_opinion)
+        count = export_review(Workspace.load(args.workspace), load(model_name), args.output, args.limit, second)
         print(f"{count} passages to review, most worth checking first -> {args.output}")
         return 0
     result = import_review(args.review, Workspace.load(args.into), codebook.load(args.codebook),

@@ -9,6 +9,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def _clean(value):
     """Make any string valid UTF-8: lone surrogates from broken PDFs become U+FFFD."""
     if isinstance(value, str):
@@ -41,6 +50,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # as open() would create it, not mkstemp's owner-only 0600
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

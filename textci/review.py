@@ -6,10 +6,10 @@
     reviewed_samples(ws)       the reviewed passages as training samples (`textci train --with-reviews`)
 
 A passage comes first when the model was least sure (a score near its label's
-threshold), when the model and the codebook's keywords disagree (a label
-without a keyword, a keyword without the label), or when it carries a label
-the corpus rarely shows, because those are where a reviewer's minute changes
-the most.
+threshold), when a second classifier of another kind disagrees with it (by
+default the shipped zero-shot model, which judges by meaning where the
+default judges by keywords), or when it carries a label the corpus rarely
+shows, because those are where a reviewer's minute changes the most.
 """
 from __future__ import annotations
 
@@ -34,15 +34,19 @@ class ReviewError(TextciError):
     """A review file row that cannot be taken in; the message names the file and row."""
 
 
-def rank_for_review(ws: Workspace, model) -> list[dict]:
-    """Every classified passage as a review row, most worth checking first."""
+def rank_for_review(ws: Workspace, model, second=None) -> list[dict]:
+    """Every classified passage as a review row, most worth checking first.
+
+    `second` is another Model whose decisions are compared with the
+    workspace's predictions; without it, the codebook's keywords are.
+    """
     if ws.predictions is None:
         raise UsageError(f"{ws.folder} has no {PREDICTIONS}; run `textci classify` or `textci run` first")
     book = model.codebook
     thresholds = dict(zip(book.label_ids, model.classifier.thresholds_))
     frequency = Counter(label for p in ws.predictions.values() for label in p.labels)
     n = max(1, len(ws.predictions))
-    lexicon = _keyword_matcher(book)
+    other = _second_opinion(ws, second, book)
     rows = []
     for passage in ws.passages:
         prediction = ws.predictions.get(passage.id)
@@ -50,11 +54,10 @@ def rank_for_review(ws: Workspace, model) -> list[dict]:
             continue
         margin = min(abs(prediction.scores.get(l, 0.0) - t) for l, t in thresholds.items())
         uncertainty = max(0.0, 1.0 - margin / 0.25)  # 1 at a threshold, 0 a quarter away from every one
-        keywords = lexicon(Sample(passage.id, passage.text, passage.lang))
-        disagree = sorted(set(prediction.labels) ^ keywords)
+        disagree = sorted(set(prediction.labels) ^ other[passage.id])
         rare = sorted(l for l in prediction.labels if frequency[l] / n < 0.02)
         reasons = ([f"uncertain ({margin:.2f} from a threshold)"] if uncertainty > 0.5 else []) \
-            + ([f"keywords and model disagree on {', '.join(disagree)}"] if disagree else []) \
+            + ([f"classifiers disagree on {', '.join(disagree)}"] if disagree else []) \
             + ([f"rare label {', '.join(rare)}"] if rare else [])
         priority = uncertainty + 0.5 * min(len(disagree), 2) + 0.5 * bool(rare)
         top = sorted(prediction.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
@@ -66,20 +69,21 @@ def rank_for_review(ws: Workspace, model) -> list[dict]:
     return rows
 
 
-def _keyword_matcher(book):
+def _second_opinion(ws: Workspace, second, book) -> dict[str, set[str]]:
+    """Per passage, the labels the second classifier gives (or the labels with a codebook keyword)."""
+    samples = [Sample(p.id, p.text, p.lang) for p in ws.passages]
+    if second is not None:
+        return {p.id: set(p.labels) for p in second.classify(samples)}
     from .classification.lexicon import LexiconClassifier
 
     lexicon = LexiconClassifier(book)
-
-    def labels_with_keywords(sample: Sample) -> set[str]:
-        return {l for l, terms in zip(book.label_ids, lexicon.matches(sample)) if terms}
-
-    return labels_with_keywords
+    return {s.id: {l for l, terms in zip(book.label_ids, lexicon.matches(s)) if terms} for s in samples}
 
 
-def export_review(ws: Workspace, model, out: Path, limit: int | None = None) -> int:
+def export_review(ws: Workspace, model, out: Path, limit: int | None = None, second=None) -> int:
     """Write the ranked rows as CSV or, for a .xlsx name, an Excel sheet; returns the row count."""
-    rows = rank_for_review(ws, model)[:limit] if limit else rank_for_review(ws, model)
+    rows = rank_for_review(ws, model, second)
+    rows = rows[:limit] if limit else rows
     out = Path(out)
     if out.suffix.lower() == ".xlsx":
         _write_xlsx(rows, out)
