@@ -131,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     im_sub = im.add_subparsers(dest="import_format", required=True, parser_class=_Parser)
     iq = im_sub.add_parser("qdpx", help="a REFI-QDA project coded by people -> one codings JSONL per coder")
     iq.add_argument("project", type=Path, metavar="PROJECT.qdpx")
-    iq.add_argument("-o", "--outdir", required=True, type=Path, help="folder for <coder>.jsonl files")
+    where = iq.add_mutually_exclusive_group(required=True)
+    where.add_argument("-o", "--outdir", type=Path, help="folder for <coder>.jsonl files")
+    where.add_argument("--into", type=Path, metavar="WORKSPACE", help="write them to WORKSPACE/codings/")
     iq.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
 
     rn = sub.add_parser("run", help="extract -> classify -> themes -> compare -> report, in one workspace")
@@ -455,6 +457,7 @@ def cmd_import(args) -> int:
     from .qda import import_qdpx
 
     by_coder = import_qdpx(args.project, codebook.load(args.codebook))
+    outdir = args.outdir or args.into / "codings"
     used: set[str] = set()
     for coder, codings in sorted(by_coder.items()):
         base = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in coder) or "coder"
@@ -463,9 +466,9 @@ def cmd_import(args) -> int:
             n += 1
             name = f"{base}-{n}"
         used.add(name.casefold())
-        write_jsonl(args.outdir / f"{name}.jsonl",
+        write_jsonl(outdir / f"{name}.jsonl",
                     ({"id": pid, "labels": sorted(labels), "coder": coder} for pid, labels in sorted(codings.items())))
-        print(f"{coder}: {len(codings)} coded passages -> {args.outdir / (name + '.jsonl')}")
+        print(f"{coder}: {len(codings)} coded passages -> {outdir / (name + '.jsonl')}")
     return 0
 
 
