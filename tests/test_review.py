@@ -482,3 +482,13 @@ def test_the_models_codings_come_back_from_a_qdpx_project_in_perfect_agreement(w
     assert result["overall"]["cohen_kappa"] == 1.0
     assert result["overall"]["krippendorff_alpha"] == 1.0
     assert all(figures["percent_agreement"] == 1.0 for figures in result["labels"].values())
+
+
+@pytest.mark.slow
+def test_a_qdpx_project_can_be_imported_into_the_workspace_itself(workspace, tmp_path):
+    project = tmp_path / "project.qdpx"
+    assert textci("export", "qdpx", workspace, "-o", project) == 0
+    assert textci("import", "qdpx", project, "--into", workspace) == 0
+    imported = read_jsonl(workspace / "codings" / "textci.jsonl")
+    labelled = {r["id"]: sorted(r["labels"]) for r in read_jsonl(workspace / "predictions.jsonl") if r["labels"]}
+    assert {r["id"]: r["labels"] for r in imported} == labelled
