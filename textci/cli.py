@@ -308,11 +308,11 @@ def _workspace(inputs):
     return Workspace.load(folders.pop())
 
 
-def _cities_for(ws, args):
+def _cities_for(folder: Path, files, args):
+    """The city map from --cities, --corpus or the folder's own cities.csv; warnings on stderr."""
     from .pipeline import resolve_cities
 
-    files = sorted({d["file"] for d in ws.documents} | {p.file for p in ws.passages})
-    cities = resolve_cities(ws.folder, files, args.cities, args.corpus)
+    cities = resolve_cities(folder, sorted(set(files)), args.cities, args.corpus)
     for warning in cities.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return cities
@@ -320,15 +320,13 @@ def _cities_for(ws, args):
 
 def cmd_themes(args) -> int:
     from . import codebook
-    from .pipeline import resolve_cities, themes_for
+    from .pipeline import themes_for
     from .themes import ThemeConfig
     from .workspace import PREDICTIONS, read_passages, read_predictions
 
     passages = read_passages(args.passages)
     folder = args.passages.parent
-    cities = resolve_cities(folder, sorted({p.file for p in passages}), args.cities, args.corpus)
-    for warning in cities.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    cities = _cities_for(folder, [p.file for p in passages], args)
     predictions_path = args.predictions or (folder / PREDICTIONS if (folder / PREDICTIONS).exists() else None)
     predictions = read_predictions(predictions_path) if predictions_path else None
     config = ThemeConfig(n_themes=args.themes, guided=args.guided, min_similarity=args.min_similarity,
@@ -345,7 +343,7 @@ def cmd_compare(args) -> int:
     from .compare import compare, write_tables
 
     ws = _workspace(args.inputs)
-    comparison = compare(ws, _cities_for(ws, args), codebook.load(args.codebook))
+    comparison = compare(ws, _cities_for(ws.folder, ws.files, args), codebook.load(args.codebook))
     written = write_tables(comparison, args.outdir)
     print(f"{len(comparison['cities'])} cities, {len(written)} files -> {args.outdir}/")
     return 0
@@ -362,7 +360,7 @@ def cmd_report(args) -> int:
     run_info = json.loads((ws.folder / "run.json").read_text("utf-8")) if (ws.folder / "run.json").exists() else None
     corpus = args.corpus or (Path(run_info["corpus"]) if run_info and run_info.get("corpus") else None)
     book = codebook.load(args.codebook)
-    comparison = compare(ws, _cities_for(ws, args), book)
+    comparison = compare(ws, _cities_for(ws.folder, ws.files, args), book)
     evaluation = json.loads(args.evaluation.read_text("utf-8")) if args.evaluation else None
     build_report(ws, comparison, book, args.output, run_info=run_info, evaluation=evaluation, corpus=corpus)
     print(f"report -> {args.output}")

@@ -63,3 +63,9 @@ def dumps_jsonl(records: Iterable[dict]) -> str:
 
 def write_jsonl(path: Path, records: Iterable[dict]) -> None:
     write_atomic(path, dumps_jsonl(records))
+
+
+def write_parquet(frame, path: Path) -> None:
+    """A pandas frame as Parquet, atomically (readers never see half a file)."""
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False, engine="pyarrow")

@@ -46,6 +46,7 @@ from pathlib import Path
 from . import __version__
 from .errors import InputLineError, TextciError
 from .io import write_atomic
+from .workspace import iter_records
 
 NS = "urn:QDA-XML:project:1.0"
 SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "refi-qda" / "Project-mrt2019.xsd"
@@ -102,17 +103,17 @@ def export_qdpx(workspace: Path, out: Path, book, coder: str = "textci") -> dict
 def _read_sources(workspace: Path) -> list[_Source]:
     """The workspace's readable documents with their text and passage spans, by file name."""
     documents = {}
-    for where, record in _records(workspace / "documents.jsonl"):
+    for where, record in iter_records(workspace / "documents.jsonl"):
         if record.get("doc_id") is not None:  # a failed document has no id and no pages
             documents[_str(record, "doc_id", where)] = str(record.get("file") or record["doc_id"])
     pages: dict[str, dict[int, str]] = {doc_id: {} for doc_id in documents}
-    for where, record in _records(workspace / "pages.jsonl"):
+    for where, record in iter_records(workspace / "pages.jsonl"):
         if isinstance(record.get("doc_id"), str) and record["doc_id"] in pages:
             pages[record["doc_id"]][_int(record, "page", where)] = _str(record, "text", where)
     offsets = {doc_id: _page_offsets(by_number) for doc_id, by_number in pages.items()}
     spans: dict[str, dict[str, tuple[int, int]]] = {doc_id: {} for doc_id in documents}
     seen: set[str] = set()
-    for where, record in _records(workspace / "passages.jsonl"):
+    for where, record in iter_records(workspace / "passages.jsonl"):
         doc_id, page, pid = _str(record, "doc_id", where), _int(record, "page", where), _str(record, "id", where)
         start, end = _int(record, "char_start", where), _int(record, "char_end", where)
         if doc_id not in documents or page not in pages[doc_id]:
@@ -138,10 +139,10 @@ def _read_codings(workspace: Path, book, coder: str, passage_ids: set[str]) -> d
     if not coder.strip():
         raise QdaError("the model coder needs a non-empty name")
     codings: dict[str, dict[str, tuple[str, ...]]] = {coder: {}}
-    for where, record in _records(workspace / "predictions.jsonl"):
+    for where, record in iter_records(workspace / "predictions.jsonl"):
         codings[coder][_str(record, "id", where)] = _labels(record, where, book, passage_ids)
     reviews = workspace / "reviews.jsonl"
-    for where, record in (_records(reviews) if reviews.exists() else ()):
+    for where, record in (iter_records(reviews) if reviews.exists() else ()):
         reviewer = _str(record, "reviewer", where)
         if reviewer == coder:
             raise InputLineError(f"{where}: reviewer {reviewer!r} has the model coder's name; "
@@ -346,24 +347,6 @@ def _schema(path: str):
 
 
 # ---------------------------------------------------------------- helpers
-
-def _records(path: Path):
-    """(where, record) for each line of a workspace JSONL file; bad lines raise naming the line."""
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise InputLineError(f"{path}: cannot open ({exc.strerror}); is {path.parent} a textci workspace?") from exc
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise InputLineError(f"{where}: not a JSON line ({exc})") from exc
-            if not isinstance(record, dict):
-                raise InputLineError(f"{where}: expected a JSON object")
-            yield where, record
-
 
 def _str(record: dict, key: str, where: str) -> str:
     value = record.get(key)

@@ -10,6 +10,7 @@ The file names are the contract every command shares:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,22 +21,30 @@ DOCUMENTS, PAGES, PASSAGES, ERRORS = "documents.jsonl", "pages.jsonl", "passages
 PREDICTIONS, THEMES, PASSAGE_THEMES, CITIES = "predictions.jsonl", "themes.json", "passage_themes.jsonl", "cities.csv"
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    records = []
+def iter_records(path: Path) -> Iterator[tuple[str, dict]]:
+    """("file:line", record) for each line of a JSONL file; a bad line raises naming it."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise InputLineError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+        handle = open(path, "rb")
     except OSError as exc:
         raise InputLineError(f"{path}: cannot read ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise InputLineError(f"{path}: not UTF-8 text") from exc
-    return records
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            where = f"{path}:{number}"
+            if not raw.strip():
+                raise InputLineError(f"{where}: blank line; remove it")
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise InputLineError(f"{where}: not UTF-8 text") from exc
+            except json.JSONDecodeError as exc:
+                raise InputLineError(f"{where}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(record, dict):
+                raise InputLineError(f"{where}: expected a JSON object")
+            yield where, record
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [record for _, record in iter_records(path)]
 
 
 def read_passages(path: Path) -> list[Passage]:
@@ -75,6 +84,11 @@ class Workspace:
     assignments: dict[str, ThemeAssignment] | None = None
     errors: list[dict] = field(default_factory=list)
 
+    @property
+    def files(self) -> list[str]:
+        """Every document file the workspace knows of, failed ones included."""
+        return sorted({d["file"] for d in self.documents} | {p.file for p in self.passages})
+
     @classmethod
     def load(cls, folder: Path) -> "Workspace":
         folder = Path(folder)
@@ -85,8 +99,12 @@ class Workspace:
                  errors=read_jsonl(folder / ERRORS) if (folder / ERRORS).exists() else [])
         if (folder / PREDICTIONS).exists():
             ws.predictions = read_predictions(folder / PREDICTIONS)
-        if (folder / THEMES).exists():
-            ws.themes = json.loads((folder / THEMES).read_text(encoding="utf-8"))
-        if (folder / PASSAGE_THEMES).exists():
-            ws.assignments = read_theme_assignments(folder / PASSAGE_THEMES)
-        return ws
+        return ws.load_themes()
+
+    def load_themes(self) -> "Workspace":
+        """(Re)read themes.json and passage_themes.jsonl, e.g. after the themes step wrote them."""
+        if (self.folder / THEMES).exists():
+            self.themes = json.loads((self.folder / THEMES).read_text(encoding="utf-8"))
+        if (self.folder / PASSAGE_THEMES).exists():
+            self.assignments = read_theme_assignments(self.folder / PASSAGE_THEMES)
+        return self

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..io import atomic_path
+from ..io import write_parquet
 
 PASSAGE_COLUMNS = ["id", "doc_id", "file", "page", "char_start", "char_end", "lang", "text"]
 
@@ -29,8 +29,7 @@ def write_parquet_views(workspace: Path, documents, pages, passages, predictions
     folder.mkdir(parents=True, exist_ok=True)
     docs = pd.DataFrame(documents, columns=["doc_id", "file", "pages", "lang", "status", "method"])
     docs["city"] = [city_of(f) for f in docs["file"]]
-    with atomic_path(folder / "documents.parquet") as tmp:
-        docs.to_parquet(tmp, index=False, engine="pyarrow")
+    write_parquet(docs, folder / "documents.parquet")
     page_frame = pd.DataFrame(pages, columns=["doc_id", "file", "page", "text", "method"])
     passage_frame = pd.DataFrame(passages, columns=PASSAGE_COLUMNS)
     file_of = dict(zip(passage_frame["id"], passage_frame["file"]))

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import workspace as W
@@ -192,8 +192,7 @@ def _plan(corpus, workspace, options, limits, model_folder):
     hashes = FileHashes(workspace / STATE / "files.sqlite")
     model_key = model_digest(model_folder)
     jobs, first_by_hash, duplicates = [], {}, []
-    options_key = digest(options.__dict__ if hasattr(options, "__dict__") else repr(options))
-    limits_key = digest(limits.__dict__ if hasattr(limits, "__dict__") else repr(limits))
+    options_key, limits_key = digest(asdict(options)), digest(asdict(limits))
     for item in found:
         try:
             sha = hashes.sha256(item.path)
@@ -327,7 +326,7 @@ def _corpus_steps(corpus, workspace, cities, model_name, model_folder, theme_con
     progress.log(f"themes: {len(ws.passages)} passages")
     themes_for(ws.passages, workspace, theme_config, cities, ws.predictions, model.codebook,
                cache_folder=workspace / STATE)
-    ws = W.Workspace.load(workspace)
+    ws.load_themes()
     progress.log("compare and report")
     comparison = compare(ws, cities, model.codebook)
     write_tables(comparison, workspace / "tables")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from ..io import atomic_path, write_atomic
+from ..io import write_atomic, write_parquet
 from .tables import Comparison
 
 
@@ -18,11 +18,6 @@ def write_tables(comparison: Comparison, outdir: Path) -> list[Path]:
         write_atomic(outdir / f"{name}.csv", buffer.getvalue())
         as_json = frame.to_json(orient="records", force_ascii=False, indent=1, double_precision=15)  # default: 10 digits
         write_atomic(outdir / f"{name}.json", as_json + "\n")
-        _write_parquet(frame, outdir / f"{name}.parquet")
+        write_parquet(frame, outdir / f"{name}.parquet")
         written += [outdir / f"{name}.{ext}" for ext in ("csv", "parquet", "json")]
     return written
-
-
-def _write_parquet(frame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False, engine="pyarrow")

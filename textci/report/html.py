@@ -157,10 +157,15 @@ def _city_section(city, cities, comparison, book, link) -> str:
             + "".join(quotes) + "</section>")
 
 
+def _cite(file: str, page: int, link) -> str:
+    """"file, p. N", linked to the PDF at that page when the corpus is known."""
+    where = f"{escape(file)}, p. {page}"
+    href = link(file, page)
+    return f'<a href="{escape(href, quote=True)}">{where}</a>' if href else where
+
+
 def _quote(row, link) -> str:
-    where = f"{escape(row.file)}, p. {int(row.page)}"
-    href = link(row.file, int(row.page))
-    cite = f'<a href="{escape(href, quote=True)}">{where}</a>' if href else where
+    cite = _cite(row.file, int(row.page), link)
     terms = f' · <span class="terms">matched: {escape(row.terms)}</span>' if row.terms else ""
     return (f"<blockquote>{escape(row.text)}<span class=\"cite\">{cite} · score {row.score:.2f}{terms}"
             "</span></blockquote>")
@@ -180,10 +185,8 @@ def _themes(ws, link) -> str:
         for pid in theme.get("representative_ids", [])[:2]:
             p = by_id.get(pid)
             if p is not None:
-                href = link(p.file, p.page)
-                where = f"{escape(p.file)}, p. {p.page}"
-                cite = f'<a href="{escape(href, quote=True)}">{where}</a>' if href else where
-                parts.append(f'<blockquote>{escape(p.text)}<span class="cite">{cite}</span></blockquote>')
+                parts.append(f'<blockquote>{escape(p.text)}<span class="cite">{_cite(p.file, p.page, link)}'
+                             "</span></blockquote>")
     return "".join(parts) + "</section>"
 
 

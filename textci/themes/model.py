@@ -16,7 +16,7 @@ import numpy as np
 from ..data import Sample, Theme, ThemeAssignment
 from .clustering import CentroidClusterer, Reducer, centre_languages, default_theme_count
 from .masking import NameMasker
-from .vocabulary import TOKEN_PATTERN, label_vocabulary, stop_words
+from .vocabulary import label_vocabulary, term_counter
 
 LABEL_TERMS = 4
 MIN_PASSAGES = 10  # fewer passages than this make no themes worth the name: all are reported as outliers
@@ -89,10 +89,8 @@ def fit_themes(passages: list[Sample], config: ThemeConfig = ThemeConfig(), *,
 def _bertopic(reducer, clusterer, config: ThemeConfig, vocabulary: list[str]):
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
-    from sklearn.feature_extraction.text import CountVectorizer
 
-    vectorizer = CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()),
-                                 ngram_range=(1, 2), lowercase=True, vocabulary=vocabulary)
+    vectorizer = term_counter(vocabulary)
     return BERTopic(embedding_model=None, umap_model=reducer, hdbscan_model=clusterer,
                     vectorizer_model=vectorizer, ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
                     top_n_words=config.top_terms, calculate_probabilities=False, verbose=False,

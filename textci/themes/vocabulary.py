@@ -24,6 +24,14 @@ def stop_words() -> frozenset[str]:
     return frozenset(words)
 
 
+def term_counter(vocabulary: list[str] | None = None):
+    """The one way themes count terms: words of 3+ letters and their pairs, lower-cased, no function words."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()), ngram_range=(1, 2),
+                           lowercase=True, vocabulary=vocabulary)
+
+
 def shared_vocabulary(texts: list[str], groups: list[str], langs: list[str | None] | None = None,
                       min_groups: int = 2, min_count: int = 2) -> list[str] | None:
     """Terms used in passages of at least `min_groups` cities (None when there is one city, or under two such terms).
@@ -36,14 +44,12 @@ def shared_vocabulary(texts: list[str], groups: list[str], langs: list[str | Non
     """
     import numpy as np
     from scipy import sparse
-    from sklearn.feature_extraction.text import CountVectorizer
 
     distinct = sorted(set(groups))
     if len(distinct) < min_groups:
         return None
     langs = [lang or "und" for lang in (langs or ["und"] * len(texts))]
-    counter = CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()),
-                              ngram_range=(1, 2), lowercase=True)
+    counter = term_counter()
     X = (counter.fit_transform(texts) > 0).astype(np.int32).tocsr()  # passages x terms
     group_index = {g: i for i, g in enumerate(distinct)}
     group_of = np.array([group_index[g] for g in groups])
@@ -66,12 +72,10 @@ def label_vocabulary(texts: list[str], groups: list[str] | None,
 
     A tiny corpus may have none or one (BERTopic's c-TF-IDF fails on both); its themes then go unlabelled.
     """
-    from sklearn.feature_extraction.text import CountVectorizer
 
     vocabulary = shared_vocabulary(texts, groups, langs) if groups else None
     if vocabulary is None:
-        analyse = CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()),
-                                  ngram_range=(1, 2), lowercase=True).build_analyzer()
+        analyse = term_counter().build_analyzer()
         passages_with = Counter(term for text in texts for term in set(analyse(text)))
         vocabulary = sorted(term for term, n in passages_with.items() if n >= 2)
     return vocabulary if len(vocabulary) >= 2 else None
