@@ -106,6 +106,7 @@ class Sample:
     text: str
     lang: str | None = None
     labels: tuple[str, ...] | None = None  # known labels, for training and evaluation
+    group: str | None = None  # the batch it was written in: cross-validation holds whole groups out
 
 
 @dataclass(frozen=True)

@@ -236,5 +236,5 @@ def reviewed_samples(folder: Path, book) -> list[Sample]:
         votes = by_passage[pid]
         labels = tuple(sorted(l for l in {x for v in votes for x in v} if 2 * sum(l in v for v in votes) > len(votes)))
         p = text[pid]
-        samples.append(Sample(f"review:{pid}", p.text, p.lang, labels))
+        samples.append(Sample(f"review:{pid}", p.text, p.lang, labels, group=f"review:{p.doc_id}"))
     return samples

@@ -90,19 +90,51 @@ class LinearUnits:
         return sigmoid(self.decision(X, per_label_features))
 
 
-def best_thresholds(Y: np.ndarray, P: np.ndarray, grid=np.arange(0.1, 0.91, 0.025)) -> np.ndarray:
+def best_threshold(y: np.ndarray, p: np.ndarray, grid=np.arange(0.1, 0.91, 0.025)) -> tuple[float, float]:
+    """The probability cut that maximises F1 on held-out predictions, and that F1.
+
+    Ties go to the cut nearest 0.5, which keeps probabilities honest.
+    """
+    best = (-1.0, 0.5)
+    for t in grid:
+        pred = p >= t
+        tp = np.sum(pred & (y == 1))
+        fp = np.sum(pred & (y == 0))
+        fn = np.sum(~pred & (y == 1))
+        f1 = 2 * tp / max(2 * tp + fp + fn, 1)
+        if f1 > best[0] + 1e-9 or (abs(f1 - best[0]) <= 1e-9 and abs(t - 0.5) < abs(best[1] - 0.5)):
+            best = (float(f1), float(t))
+    return best[1], best[0]
+
+
+def best_thresholds(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
     """Per label, the probability cut that maximises F1 on held-out predictions."""
-    thresholds = np.full(Y.shape[1], 0.5)
-    for j in range(Y.shape[1]):
-        best = (-1.0, 0.5)
-        for t in grid:
-            pred = P[:, j] >= t
-            tp = np.sum(pred & (Y[:, j] == 1))
-            fp = np.sum(pred & (Y[:, j] == 0))
-            fn = np.sum(~pred & (Y[:, j] == 1))
-            f1 = 2 * tp / max(2 * tp + fp + fn, 1)
-            # ties go to the threshold nearest 0.5, which keeps probabilities honest
-            if f1 > best[0] + 1e-9 or (abs(f1 - best[0]) <= 1e-9 and abs(t - 0.5) < abs(best[1] - 0.5)):
-                best = (f1, float(t))
-        thresholds[j] = best[1]
-    return thresholds
+    return np.array([best_threshold(Y[:, j], P[:, j])[0] for j in range(Y.shape[1])])
+
+
+FOLDS = 5
+
+
+def cv_folds(samples: list[Sample], k: int = FOLDS):
+    """(train, test) index arrays for k-fold cross-validation, always the same.
+
+    When the samples come from several writing batches (`Sample.group`),
+    whole batches are held out together: passages written in one sitting
+    share phrasing, and a model scored on the sitting it learnt from looks
+    better than it will on a real report. Otherwise the folds are random.
+    """
+    n = len(samples)
+    groups = [s.group for s in samples]
+    distinct = sorted(set(groups), key=lambda g: (-groups.count(g), str(g)))
+    if None in distinct or len(distinct) < k:
+        order = np.random.default_rng(SEED).permutation(n)
+        assignment = np.empty(n, dtype=int)
+        assignment[order] = np.arange(n) % k
+    else:  # largest batches first, each to the fold with fewest passages so far
+        sizes, fold_of = [0] * k, {}
+        for g in distinct:
+            fold_of[g] = min(range(k), key=lambda f: (sizes[f], f))
+            sizes[fold_of[g]] += groups.count(g)
+        assignment = np.array([fold_of[g] for g in groups])
+    for i in range(k):
+        yield np.flatnonzero(assignment != i), np.flatnonzero(assignment == i)

@@ -1,32 +1,36 @@
-"""The default classifier: lexicon, zero-shot and supervised scores, stacked.
+"""The default classifier: keyword evidence, similarity to the codebook and a supervised head, stacked per label.
 
-For every label a small logistic model weighs three signals: how many
-codebook keywords matched, how close the passage is to the label's
-descriptions, and the supervised head's score. The supervised score it
-learns from is out-of-fold (cross-validated), so the weights reflect how
-the head does on passages it has not seen; the per-label thresholds come
-from a second cross-validation of the stacked model. Output probabilities
-are those of the stacked logistic model, i.e. calibrated on held-out data.
+For every label a small logistic model weighs the signals: whether a
+codebook keyword matched, how close the passage is to the label's
+descriptions and examples, the two together (a keyword in a passage that
+reads like the label counts for more than a stray one), and the
+supervised head's score. Which signals a label uses is measured label by
+label: the supervised head joins only where, held out across writing
+batches (see `cv_folds`), it raises that label's F1 by SUPERVISED_GAIN.
+Heads trained on the team's phrasing can learn the phrasing rather than
+the concept; this is the check that keeps them out where they do.
+
+The supervised score the stack learns from is out-of-fold, per-label
+thresholds come from the stacked model's own out-of-fold predictions, and
+the output probabilities are the stacked logistic model's, i.e. calibrated
+on held-out passages.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..codebook import Codebook
-from .base import SEED, Classifier, LinearUnits, best_thresholds
+from ..errors import TextciError
+from .base import Classifier, LinearUnits, best_threshold, cv_folds
 from .embeddings import Embedder
 from .lexicon import LexiconClassifier
 from .supervised import SupervisedClassifier
 from .zeroshot import ZeroShotClassifier
 
-FOLDS = 5
-
-
-def _folds(n: int, k: int = FOLDS):
-    order = np.random.default_rng(SEED).permutation(n)
-    for i in range(k):
-        test = np.sort(order[i::k])
-        yield np.setdiff1d(np.arange(n), test), test
+SIGNALS = ("keywords", "similarity", "keywords x similarity", "supervised")
+BASE_SIGNALS = (0, 1, 2)
+WITH_SUPERVISED = (0, 1, 2, 3)
+SUPERVISED_GAIN = 0.02  # held-out F1 the supervised head must add to be used for a label
 
 
 class EnsembleClassifier(Classifier):
@@ -45,29 +49,64 @@ class EnsembleClassifier(Classifier):
         return {"C": self.C, "supervised": self.supervised.get_params()}
 
     def _features(self, samples, vectors, supervised_decision) -> np.ndarray:
-        lexical = self.lexicon.features(samples)[:, :, 0]
+        """(n, n_labels, len(SIGNALS))."""
+        keywords = self.lexicon.features(samples)[:, :, 0]
         similar = self.zeroshot.similarities(samples, vectors)
-        return np.stack([lexical, similar, supervised_decision], axis=2)
+        return np.stack([keywords, similar, keywords * similar, supervised_decision], axis=2)
+
+    def _fit_label(self, X: np.ndarray, y: np.ndarray, signals: tuple[int, ...]) -> tuple[np.ndarray, float]:
+        """Weights over all SIGNALS (zero for the unused ones) and the intercept."""
+        unit = LinearUnits.fit(X[:, list(signals)], y[:, None], C=self.C)
+        coef = np.zeros(len(SIGNALS))
+        coef[list(signals)] = unit.coef[0]
+        return coef, float(unit.intercept[0])
+
+    def _held_out(self, F, Y, j, signals, folds) -> np.ndarray:
+        proba = np.zeros(len(Y))
+        for train, test in folds:
+            coef, intercept = self._fit_label(F[train, j], Y[train, j], signals)
+            proba[test] = LinearUnits(coef[None], np.array([intercept])).proba(F[test, j])[:, 0]
+        return proba
 
     def fit(self, samples, Y, vectors=None):
         vectors = self.embedder.embed([s.text for s in samples]) if vectors is None else vectors
+        folds = list(cv_folds(samples))
         out_of_fold = np.zeros(Y.shape)
-        for train, test in _folds(len(samples)):
+        for train, test in folds:
             head = SupervisedClassifier(self.label_ids, self.embedder, self.supervised.C)
             head.fit([samples[i] for i in train], Y[train], vectors[train])
             out_of_fold[test] = head.decision([samples[i] for i in test], vectors[test])
         F = self._features(samples, vectors, out_of_fold)
-        meta_oof = np.zeros(Y.shape)
-        for train, test in _folds(len(samples)):
-            meta_oof[test] = LinearUnits.fit(F[train], Y[train], C=self.C,
-                                             per_label_features=True).proba(F[test], per_label_features=True)
-        self.thresholds_ = best_thresholds(Y, meta_oof)
-        self.oof_proba_ = meta_oof
-        self.meta_ = LinearUnits.fit(F, Y, C=self.C, per_label_features=True)
+        n_labels = len(self.label_ids)
+        coef, intercept = np.zeros((n_labels, len(SIGNALS))), np.zeros(n_labels)
+        self.thresholds_ = np.full(n_labels, 0.5)
+        self.signals_ = np.zeros((n_labels, len(SIGNALS)), dtype=bool)
+        self.oof_proba_ = np.zeros(Y.shape)
+        for j in range(n_labels):
+            if Y[:, j].min() == Y[:, j].max():  # never (or always) seen: a constant prior
+                intercept[j] = 8.0 if Y[0, j] else -8.0
+                continue
+            base = self._held_out(F, Y, j, BASE_SIGNALS, folds)
+            cut, f1 = best_threshold(Y[:, j], base)
+            chosen, held_out = BASE_SIGNALS, base
+            richer = self._held_out(F, Y, j, WITH_SUPERVISED, folds)
+            richer_cut, richer_f1 = best_threshold(Y[:, j], richer)
+            if richer_f1 >= f1 + SUPERVISED_GAIN:
+                chosen, held_out, cut = WITH_SUPERVISED, richer, richer_cut
+            coef[j], intercept[j] = self._fit_label(F[:, j], Y[:, j], chosen)
+            self.signals_[j, list(chosen)] = True
+            self.thresholds_[j] = cut
+            self.oof_proba_[:, j] = held_out
+        self.meta_ = LinearUnits(coef, intercept)
         self.lexicon.fit(samples, Y)
         self.zeroshot.fit(samples, Y, vectors)
         self.supervised.fit(samples, Y, vectors)
         return self
+
+    def signals_by_label(self) -> dict[str, list[str]]:
+        """Which signals each label's stack uses (for the model card and the report)."""
+        return {label: [s for s, used in zip(SIGNALS, row) if used]
+                for label, row in zip(self.label_ids, self.signals_)}
 
     def predict_proba(self, samples, vectors=None):
         vectors = self.embedder.embed([s.text for s in samples]) if vectors is None else vectors
@@ -83,12 +122,16 @@ class EnsembleClassifier(Classifier):
 
     def state(self):
         return {"ensemble.coef": self.meta_.coef, "ensemble.intercept": self.meta_.intercept,
-                "ensemble.thresholds": self.thresholds_,
+                "ensemble.thresholds": self.thresholds_, "ensemble.signals": self.signals_,
                 **self.lexicon.state(), **self.zeroshot.state(), **self.supervised.state()}
 
     def load_state(self, state):
+        if state["ensemble.coef"].shape[1] != len(SIGNALS):
+            raise TextciError(f"this ensemble model was saved with {state['ensemble.coef'].shape[1]} signals, "
+                              f"this version stacks {len(SIGNALS)} ({', '.join(SIGNALS)}); retrain it with `textci train`")
         self.meta_ = LinearUnits(state["ensemble.coef"], state["ensemble.intercept"])
         self.thresholds_ = state["ensemble.thresholds"]
+        self.signals_ = state["ensemble.signals"].astype(bool)
         self.lexicon.load_state(state)
         self.zeroshot.load_state(state)
         self.supervised.load_state(state)

@@ -14,9 +14,9 @@ import numpy as np
 from .. import codebook as codebooks
 from ..data import Prediction, Sample
 from ..errors import TextciError
-from .base import Classifier, best_thresholds
+from .base import Classifier, best_thresholds, cv_folds
 from .embeddings import DEFAULT_EMBEDDER, get_embedder
-from .ensemble import EnsembleClassifier, _folds
+from .ensemble import EnsembleClassifier
 from .lexicon import LexiconClassifier
 from .supervised import SupervisedClassifier
 from .zeroshot import ZeroShotClassifier
@@ -122,7 +122,7 @@ def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "en
     vectors = None if classifier == "lexicon" else get_embedder(embedder_name).embed([s.text for s in samples])
     if classifier != "ensemble":
         out_of_fold = np.zeros(Y.shape)
-        for tr, te in _folds(len(samples)):
+        for tr, te in cv_folds(samples):
             fold = build(classifier, book, embedder_name)
             fold.fit([samples[i] for i in tr], Y[tr], vectors=None if vectors is None else vectors[tr])
             out_of_fold[te] = fold.predict_proba([samples[i] for i in te],
@@ -133,6 +133,8 @@ def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "en
         model.fit(samples, Y, vectors=vectors)
     info = dict(info or {}, training_samples=len(samples),
                 positives={l: int(Y[:, j].sum()) for j, l in enumerate(book.label_ids)})
+    if isinstance(model, EnsembleClassifier):
+        info["signals"] = model.signals_by_label()
     return Model(model, book, embedder_name, info)
 
 

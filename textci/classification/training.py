@@ -1,6 +1,12 @@
-"""The labelled training passages: every *.jsonl file under a folder."""
+"""The labelled training passages: every *.jsonl file under a folder.
+
+Each file is one writing batch (`Sample.group`): cross-validation holds
+whole files out, so thresholds and the choice of signals are tested on
+passages phrased unlike the ones they were fitted on.
+"""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..codebook import Codebook
@@ -22,5 +28,5 @@ def load_training(folder: Path | None, book: Codebook) -> list[Sample]:
             if sample.id in seen:
                 raise InputLineError(f"{path}: id {sample.id!r} is also in {seen[sample.id]}")
             seen[sample.id] = path
-            samples.append(sample)
+            samples.append(replace(sample, group=str(path.relative_to(folder)) if folder.is_dir() else path.name))
     return samples
