@@ -193,6 +193,40 @@ def test_xlsx_review_shows_formula_like_passage_text_as_the_text_itself(workspac
         assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
 
 
+@pytest.mark.slow
+def test_csv_review_quotes_formula_like_cells_and_still_imports(workspace, tmp_path):
+    passages = read_jsonl(workspace / "passages.jsonl")
+    hostile = {passages[0]["id"]: "=HYPERLINK(\"http://evil\",\"x\") was written on the poster.",
+               passages[1]["id"]: "@SUM(1) appears in the annex"}
+    ordinary = {passages[2]["id"]: "'s-Hertogenbosch joined the network in 2021."}  # a ' of its own stays as it is
+    for passage in passages:
+        passage["text"] = {**hostile, **ordinary}.get(passage["id"], passage["text"])
+    write_jsonl(workspace / "passages.jsonl", passages)
+
+    rows = exported_rows(workspace, tmp_path / "review.csv")
+
+    text = {r["passage_id"]: r["text"] for r in rows}
+    for pid, original in hostile.items():
+        assert text[pid] == "'" + original
+    for passage in passages[2:]:
+        assert text[passage["id"]] == passage["text"], "an ordinary cell must be written unchanged"
+    with open(tmp_path / "review.csv", encoding="utf-8", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+    index = {r["passage_id"]: i for i, r in enumerate(rows)}
+    first, second = index[passages[0]["id"]], index[passages[1]["id"]]
+    sheet = reviewed_csv(rows, tmp_path / "reviewed.csv", {first: "street_crime", second: "'-"}, reviewer="carla")
+    edited = read_csv(sheet)
+    edited[first]["notes"] = "'=1+1 is not a formula"  # as a CSV-guarding tool would write the reviewer's note
+    reviewed_csv(edited, sheet, {})
+    assert textci("review", "import", sheet, "--into", workspace) == 0
+
+    assert reviews(workspace) == {(passages[0]["id"], ("street_crime",), "carla"), (passages[1]["id"], (), "carla")}
+    notes = {r["id"]: r["notes"] for r in read_jsonl(workspace / "reviews.jsonl")}
+    assert notes == {passages[0]["id"]: "=1+1 is not a formula", passages[1]["id"]: ""}
+
+
 # ---------------------------------------------------------------- review import
 
 @pytest.mark.slow

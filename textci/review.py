@@ -28,6 +28,7 @@ REVIEWS = "reviews.jsonl"
 COLUMNS = ("passage_id", "file", "page", "lang", "text", "predicted", "scores", "priority", "reasons",
            "reviewer", "labels", "notes")
 REVIEWER_COLUMNS = ("reviewer", "labels", "notes")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a CSV cell as a formula
 
 
 class ReviewError(TextciError):
@@ -91,9 +92,22 @@ def export_review(ws: Workspace, model, out: Path, limit: int | None = None, sec
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({c: _csv_safe(v) for c, v in row.items()} for row in rows)
         write_atomic(out, buffer.getvalue())
     return len(rows)
+
+
+def _csv_safe(value):
+    """PDF text is untrusted: a cell a spreadsheet would run as a formula gets a leading ' (OWASP), no other."""
+    if value is None:
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else value
+
+
+def _csv_unsafe(text: str) -> str:
+    """Undo exactly what `_csv_safe` added, so a guarded id, label or note reads back as it was."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
 
 
 def _write_xlsx(rows: list[dict], out: Path) -> None:
@@ -139,11 +153,13 @@ def read_review_rows(path: Path) -> list[tuple[int, dict]]:
                 handle.seek(0)
                 try:  # spreadsheets in many European locales save CSV with ";"
                     dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else ",", delimiters=",;\t")
+                    dialect.doublequote = True  # a header has no "" to sniff; spreadsheets always double a " in a cell
                 except csv.Error:
                     dialect = csv.excel
                 reader = csv.DictReader(handle, dialect=dialect)
                 header = [h.strip() for h in reader.fieldnames or []]
-                rows = [(i, {k.strip(): v or "" for k, v in r.items() if k}) for i, r in enumerate(reader, start=2)]
+                rows = [(i, {k.strip(): _csv_unsafe(v or "") for k, v in r.items() if k})
+                        for i, r in enumerate(reader, start=2)]
         except UnicodeDecodeError as exc:
             raise ReviewError(f"{path}: not UTF-8; save the sheet as CSV UTF-8") from exc
     missing = [c for c in ("passage_id", "labels") if c not in header]
