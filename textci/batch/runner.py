@@ -141,7 +141,8 @@ def run(corpus: Path, workspace: Path, *, model_name: str | None = None, theme_c
         todo = [j for j in jobs if not classify_cache.has(j.classify_key) or not j.cached_extraction(extract_cache)]
         progress.start(len(jobs), len(jobs) - len(todo))
         t = time.perf_counter()
-        _execute(todo, extract_cache, classify_cache, options, limits, model_folder, workers, scheduler, progress,
+        _execute(todo, workspace, extract_cache, classify_cache, options, limits, model_folder, workers, scheduler,
+                 progress,
                  stats)
         stats.timings["documents"] = time.perf_counter() - t
         progress.close()
@@ -212,8 +213,8 @@ def _plan(corpus, workspace, options, limits, model_folder):
     return jobs, problems, duplicates
 
 
-def _execute(todo, extract_cache, classify_cache, options, limits, model_folder, workers, scheduler, progress,
-             stats):
+def _execute(todo, workspace, extract_cache, classify_cache, options, limits, model_folder, workers, scheduler,
+             progress, stats):
     if not todo:
         return
     if scheduler:
@@ -224,12 +225,15 @@ def _execute(todo, extract_cache, classify_cache, options, limits, model_folder,
                    extracted=job.cached_extraction(extract_cache) is None)
             progress.document(job.name, result["records"])
         return
+    from ..classification.embeddings import EmbeddingCache
     from ..classification.model import load
     from ..extraction import warm_up
     from ..extraction.document import extract_document
     from ..extraction.isolate import run_isolated
 
     model = load(model_folder)
+    # the workspace's embedding cache, which the themes step reads: passages are embedded once
+    vectors = EmbeddingCache(workspace / STATE / "embeddings.sqlite")
     by_name = {j.name: j for j in todo}
     need = [j for j in todo if j.cached_extraction(extract_cache) is None]
     for job in todo:
@@ -237,7 +241,7 @@ def _execute(todo, extract_cache, classify_cache, options, limits, model_folder,
         if key is not None:  # extracted before (e.g. with another model): classify only
             records = {n: extract_cache.read(key, n) for n in ("document.json", "pages.jsonl", "passages.jsonl",
                                                                   "errors.jsonl")}
-            _store(job, records, classify_records(records["passages.jsonl"], model), extract_cache,
+            _store(job, records, classify_records(records["passages.jsonl"], model, vectors), extract_cache,
                    classify_cache, stats, extracted=False)
             progress.document(job.name, records)
     if need:
@@ -246,7 +250,7 @@ def _execute(todo, extract_cache, classify_cache, options, limits, model_folder,
         for document in run_isolated(jobs, workers or os.cpu_count() or 1, limits):
             job = by_name[document.file]
             records = document_records(document)
-            _store(job, records, classify_records(records["passages.jsonl"], model), extract_cache,
+            _store(job, records, classify_records(records["passages.jsonl"], model, vectors), extract_cache,
                    classify_cache, stats, extracted=True)
             progress.document(job.name, records)
 

@@ -27,9 +27,9 @@ def failure_kind(records: dict[str, list[dict]]) -> str | None:
     return errors[0]["error"] if errors else "failed"
 
 
-def classify_records(passages: list[dict], model) -> list[dict]:
+def classify_records(passages: list[dict], model, cache=None) -> list[dict]:
     samples = [Sample(p["id"], p["text"], p.get("lang")) for p in passages]
-    return [p.to_json() for p in model.classify(samples)] if samples else []
+    return [p.to_json() for p in model.classify(samples, cache=cache)] if samples else []
 
 
 @lru_cache(maxsize=2)

@@ -65,21 +65,25 @@ class Model:
     def label_ids(self) -> tuple[str, ...]:
         return self.codebook.label_ids
 
-    def _vectors(self, samples):
+    def _vectors(self, samples, cache=None):
         if self.classifier.name == "lexicon":
             return None
-        return get_embedder(self.embedder_name).embed([s.text for s in samples])
+        return get_embedder(self.embedder_name).embed([s.text for s in samples], cache=cache)
 
     def predict_proba(self, samples: list[Sample]) -> np.ndarray:
         return self.classifier.predict_proba(samples, vectors=self._vectors(samples))
 
     def classify(self, samples: list[Sample], threshold: float | None = None,
-                 batch_size: int = 512) -> list[Prediction]:
-        """Labels over threshold, every label's probability, and evidence for the labels given."""
+                 batch_size: int = 512, cache=None) -> list[Prediction]:
+        """Labels over threshold, every label's probability, and evidence for the labels given.
+
+        `cache` is an EmbeddingCache to use instead of the user's (a workspace
+        passes its own, so the themes step finds the vectors already there).
+        """
         predictions = []
         for start in range(0, len(samples), batch_size):
             batch = samples[start:start + batch_size]
-            vectors = self._vectors(batch)
+            vectors = self._vectors(batch, cache)
             P = self.classifier.predict_proba(batch, vectors=vectors)
             cut = np.full(P.shape[1], threshold) if threshold is not None else self.classifier.thresholds_
             evidence = self.classifier.evidence(batch, vectors=vectors)
