@@ -246,3 +246,29 @@ def test_two_identical_files_are_processed_once_and_the_copy_is_reported(tmp_pat
     passages = [json.loads(l) for l in (tmp_path / "ws" / "passages.jsonl").read_text().splitlines()]
     assert {p["file"] for p in passages} == {"plan.pdf"}
     assert len({p["id"] for p in passages}) == len(passages)
+
+
+@pytest.mark.slow
+def test_each_passage_is_embedded_once_for_classification_and_themes_together(tmp_path, monkeypatch):
+    """The classifier writes into the workspace's embedding cache and the themes step reads it."""
+    from collections import Counter
+
+    from textci.classification.embeddings import UniversalSentenceEncoder, default_cache
+    from textci.workspace import read_jsonl
+
+    encoded = Counter()
+    real_encode = UniversalSentenceEncoder.encode
+
+    def counting_encode(self, texts):
+        encoded.update(texts)
+        return real_encode(self, texts)
+
+    monkeypatch.setenv("TEXTCI_CACHE", "off")  # no warm user cache to hide a second embedding
+    default_cache.cache_clear()
+    monkeypatch.setattr(UniversalSentenceEncoder, "encode", counting_encode)
+    try:
+        quiet_run(corpus_copy(tmp_path), tmp_path / "ws")
+    finally:
+        default_cache.cache_clear()
+    texts = {p["text"] for p in read_jsonl(tmp_path / "ws" / "passages.jsonl")}
+    assert texts and all(encoded[t] == 1 for t in texts), max(encoded[t] for t in texts)
