@@ -173,3 +173,29 @@ def test_stack_brings_in_the_supervised_head_for_a_label_its_keywords_miss(book,
     assert "supervised" in model.info["signals"]["flooding"]
     predictions = model.classify(UNSEEN[:2])
     assert all("flooding" in p.labels for p in predictions), [(p.id, p.labels, p.scores) for p in predictions]
+
+
+@pytest.mark.parametrize("lang, keyword, text", [
+    ("de", "gemeinsame ziele", "Die Partner haben sich auf gemeinsamen Zielen verständigt."),
+    ("nl", "gezamenlijke doelen", "Er is een gezamenlijk doel afgesproken."),
+    ("it", "obiettivo condiviso", "Sono stati fissati tre obiettivi condivisi."),
+    ("it", "radicalizzazione", "Prevenire le radicalizzazioni violente."),
+    ("es", "objetivos compartidos", "Se acordó un objetivo compartido."),
+    ("fr", "vision partagée", "Les visions partagées du quartier."),
+    ("en", "shared goals", "One shared goal was agreed."),
+])
+def test_keywords_match_their_inflected_forms(lang, keyword, text):
+    from textci.classification.lexicon import _compile
+
+    assert _compile([keyword], lang).search(text.lower())
+
+
+@pytest.mark.parametrize("lang, keyword, text", [
+    ("en", "gang", "The ganger was late."),             # single English words are not inflected
+    ("de", "gemeinsame ziele", "gemeinsames zielfoto"),  # an ending, not any continuation
+    ("it", "patto", "un pattino sul ghiaccio"),
+])
+def test_inflection_does_not_match_other_words(lang, keyword, text):
+    from textci.classification.lexicon import _compile
+
+    assert not _compile([keyword], lang).search(text.lower())

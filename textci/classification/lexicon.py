@@ -1,7 +1,8 @@
 """Keyword evidence from the codebook, per language, with exclusions.
 
 Each label's keywords are matched case-insensitively at word starts; a
-trailing `*` matches any word ending (`radicali*`). Exclusions are removed
+trailing `*` matches any word ending (`radicali*`), and keywords also match
+their inflected forms (plural, gender, German and Dutch adjective endings). Exclusions are removed
 from the text before matching, so "gang of four" cannot count as a gang.
 The matched words are the evidence a reader sees next to the label.
 """
@@ -17,13 +18,48 @@ from ..data import Sample
 from .base import Classifier, LinearUnits
 
 
-def term_pattern(term: str) -> str:
+# Inflection: the codebook writes one form of a phrase ("gemeinsame ziele",
+# "obiettivo condiviso") and reports write others ("gemeinsamen Zielen",
+# "obiettivi condivisi"). Per language: endings stripped from a keyword word
+# (longest first) and the endings its stem may then take.
+_INFLECTION = {
+    "en": (("s",), "(?:s|es)?"),
+    "fr": (("es", "s", "x", "e"), "(?:e|es|s|x)?"),
+    "de": (("en", "e"), "(?:e|en|er|es|em|n|s)?"),
+    "nl": (("en", "e"), "(?:e|en|s)?"),
+    "es": (("os", "as", "es", "o", "a", "s"), "(?:o|a|os|as|es|s)?"),
+    "it": (("o", "a", "i", "e"), "[oaie]"),
+}
+MIN_STEM = 3
+# Languages where a single word changes its ending for number and gender
+# ("radicalizzazione" / "radicalizzazioni", "partagé" / "partagées"); elsewhere
+# only the words of phrases are inflected, and single words rely on `*` and
+# compound heads, which the codebook writes out.
+INFLECTED_WORDS = frozenset({"fr", "es", "it"})
+
+
+def _word_pattern(word: str, lang: str | None) -> str:
+    if word.endswith("*"):
+        return re.escape(word[:-1]) + r"\w*"
+    if lang not in _INFLECTION or not word[-1:].isalpha() or word.endswith("ss"):
+        return re.escape(word)
+    strip, endings = _INFLECTION[lang]
+    for suffix in strip:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            return re.escape(word[:-len(suffix)]) + endings
+    return re.escape(word) if lang == "it" else re.escape(word) + endings
+
+
+def term_pattern(term: str, lang: str | None = None) -> str:
     """A keyword as a regex body; the word-start check is added once per pattern.
 
-    A `*` ends any word of a phrase with any ending ("espace* public*").
+    A `*` ends any word of a phrase with any ending ("espace* public*");
+    the words of a phrase (and in INFLECTED_WORDS languages, a single word)
+    also match their inflected forms in `lang`.
     """
     words = term.strip().lower().split()
-    parts = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in words]
+    inflect = lang if len(words) > 1 or lang in INFLECTED_WORDS else None
+    parts = [_word_pattern(w, inflect) for w in words]
     pattern = r"[\s\-]+".join(parts)
     return pattern if words[-1].endswith("*") else pattern + r"(?!\w)"
 
@@ -34,7 +70,7 @@ COMPOUNDING = frozenset({"de", "nl"})
 MIN_COMPOUND_HEAD = 6
 
 
-def _compile(terms, compounding: bool = False) -> re.Pattern | None:
+def _compile(terms, lang: str | None = None, compounding: bool = False) -> re.Pattern | None:
     terms = sorted(set(terms), key=lambda t: (-len(t), t))  # longest first: phrases beat words
     if not terms:
         return None
@@ -42,9 +78,9 @@ def _compile(terms, compounding: bool = False) -> re.Pattern | None:
     starts = [t for t in terms if t not in heads]
     parts = []
     if heads:
-        parts.append(r"\w*(?:" + "|".join(term_pattern(t) for t in heads) + ")")
+        parts.append(r"\w*(?:" + "|".join(term_pattern(t, lang) for t in heads) + ")")
     if starts:
-        parts.append(r"(?:" + "|".join(term_pattern(t) for t in starts) + ")")
+        parts.append(r"(?:" + "|".join(term_pattern(t, lang) for t in starts) + ")")
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")", re.IGNORECASE)
 
 
@@ -57,8 +93,8 @@ class LexiconClassifier(Classifier):
 
     @cached_property
     def _patterns(self) -> dict[str, list[tuple[re.Pattern | None, re.Pattern | None]]]:
-        return {lang: [(_compile(l.keywords.get(lang, ()), lang in COMPOUNDING),
-                        _compile(l.exclusions.get(lang, ()), lang in COMPOUNDING))
+        return {lang: [(_compile(l.keywords.get(lang, ()), lang, lang in COMPOUNDING),
+                        _compile(l.exclusions.get(lang, ()), lang, lang in COMPOUNDING))
                        for l in self.codebook.labels] for lang in self.codebook.languages}
 
     def _languages(self, lang: str | None) -> tuple[str, ...]:
