@@ -78,10 +78,25 @@ def _compile(terms, lang: str | None = None, compounding: bool = False) -> re.Pa
     starts = [t for t in terms if t not in heads]
     parts = []
     if heads:
-        parts.append(r"\w*(?:" + "|".join(term_pattern(t, lang) for t in heads) + ")")
+        parts.append(r"\w*" + _alternation(heads, lang))
     if starts:
-        parts.append(r"(?:" + "|".join(term_pattern(t, lang) for t in starts) + ")")
+        parts.append(_alternation(starts, lang))
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")", re.IGNORECASE)
+
+
+def _alternation(terms: list[str], lang: str | None) -> str:
+    """The terms' patterns as one group, factored by first letter.
+
+    Python's regex engine tries every branch at every word start; grouping
+    the branches under their first letter lets it skip all but one group,
+    which makes matching several times faster. Branch order (longest first)
+    is kept within each group, and two groups never match at the same place.
+    """
+    by_first: dict[str, list[str]] = {}
+    for term in terms:
+        by_first.setdefault(term[0], []).append(term_pattern(term, lang)[len(re.escape(term[0])):])
+    return "(?:" + "|".join(re.escape(first) + "(?:" + "|".join(rests) + ")"
+                            for first, rests in by_first.items()) + ")"
 
 
 class LexiconClassifier(Classifier):
