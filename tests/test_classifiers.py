@@ -199,3 +199,13 @@ def test_inflection_does_not_match_other_words(lang, keyword, text):
     from textci.classification.lexicon import _compile
 
     assert not _compile([keyword], lang).search(text.lower())
+
+
+def test_the_german_verb_sucht_is_not_addiction_but_the_noun_is():
+    from textci import codebook as codebooks
+    from textci.classification.lexicon import LexiconClassifier
+
+    lexicon = LexiconClassifier(codebooks.load())
+    j = lexicon.label_ids.index("substance_abuse_nightlife")
+    assert not lexicon.matches(Sample("v", "Die Stadt sucht nach neuen Partnern für das Projekt.", "de"))[j]
+    assert lexicon.matches(Sample("n", "Sucht und Drogenkonsum bei Jugendlichen nehmen zu.", "de"))[j]
