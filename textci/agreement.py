@@ -23,12 +23,12 @@ Conventions for the edge cases:
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from .errors import InputLineError, UsageError
+from .io import json_object, numbered_lines
 
 # Per-unit quantities whose sums over (resampled) units determine every figure.
 _STATS = ("pairable", "agreeing_share", "n_present", "n_absent", "o_same",
@@ -40,13 +40,9 @@ _BOOT_CELLS = 4_000_000  # resample weights held in memory at once
 def read_codings(path: Path) -> dict[str, frozenset[str]]:
     """One coder's labels per unit id, from a gold file or `textci classify` output."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputLineError(f"{path}: cannot open ({exc.strerror})") from exc
     codings: dict[str, frozenset[str]] = {}
     first_line: dict[str, int] = {}
-    for number, line in enumerate(raw.split(b"\n"), start=1):
+    for number, line in numbered_lines(path):
         if not line.strip():
             continue
         unit_id, labels = _parse_coding(f"{path}:{number}", line)
@@ -59,14 +55,7 @@ def read_codings(path: Path) -> dict[str, frozenset[str]]:
 
 
 def _parse_coding(where: str, line: bytes) -> tuple[str, frozenset[str]]:
-    try:
-        data = json.loads(line.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputLineError(f"{where}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8") from exc
-    except json.JSONDecodeError as exc:
-        raise InputLineError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
-    if not isinstance(data, dict):
-        raise InputLineError(f"{where}: expected a JSON object with 'id' and 'labels'")
+    data = json_object(where, line, "'id' and 'labels'")
     unit_id = data.get("id")
     if isinstance(unit_id, bool) or not isinstance(unit_id, (str, int)) or unit_id == "":
         raise InputLineError(f"{where}: missing or empty 'id' (a string)")

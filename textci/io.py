@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import InputLineError
+
 
 def _current_umask() -> int:
     mask = os.umask(0)
@@ -69,3 +71,33 @@ def write_parquet(frame, path: Path) -> None:
     """A pandas frame as Parquet, atomically (readers never see half a file)."""
     with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False, engine="pyarrow")
+
+
+def decode_line(where: str, raw: bytes) -> str:
+    """One line of a file as text; bytes that are not UTF-8 raise an error naming `where` (file:line)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputLineError(f"{where}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8") from exc
+
+
+def json_object(where: str, line: bytes | str, fields: str = "") -> dict:
+    """One JSONL line as a dict; anything else raises an error naming `where` and, if given, the fields wanted."""
+    text = decode_line(where, line) if isinstance(line, bytes) else line
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputLineError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(record, dict):
+        raise InputLineError(f"{where}: expected a JSON object" + (f" with {fields}" if fields else ""))
+    return record
+
+
+def numbered_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number from 1, raw bytes) of a file; a file that cannot be opened raises an error naming it."""
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise InputLineError(f"{path}: cannot open ({exc.strerror})") from exc
+    with handle:
+        yield from enumerate(handle, start=1)

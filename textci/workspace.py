@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .data import Passage, Prediction, ThemeAssignment
 from .errors import InputLineError, UsageError
+from .io import json_object, numbered_lines
 
 DOCUMENTS, PAGES, PASSAGES, ERRORS = "documents.jsonl", "pages.jsonl", "passages.jsonl", "errors.jsonl"
 PREDICTIONS, THEMES, PASSAGE_THEMES, CITIES = "predictions.jsonl", "themes.json", "passage_themes.jsonl", "cities.csv"
@@ -23,24 +24,11 @@ PREDICTIONS, THEMES, PASSAGE_THEMES, CITIES = "predictions.jsonl", "themes.json"
 
 def iter_records(path: Path) -> Iterator[tuple[str, dict]]:
     """("file:line", record) for each line of a JSONL file; a bad line raises naming it."""
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise InputLineError(f"{path}: cannot read ({exc.strerror})") from exc
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            where = f"{path}:{number}"
-            if not raw.strip():
-                raise InputLineError(f"{where}: blank line; remove it")
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                raise InputLineError(f"{where}: not UTF-8 text") from exc
-            except json.JSONDecodeError as exc:
-                raise InputLineError(f"{where}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(record, dict):
-                raise InputLineError(f"{where}: expected a JSON object")
-            yield where, record
+    for number, raw in numbered_lines(path):
+        where = f"{path}:{number}"
+        if not raw.strip():
+            raise InputLineError(f"{where}: blank line; remove it")
+        yield where, json_object(where, raw)
 
 
 def read_jsonl(path: Path) -> list[dict]:

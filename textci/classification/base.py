@@ -12,6 +12,7 @@ someone else cannot run code when loaded.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,16 +126,16 @@ def cv_folds(samples: list[Sample], k: int = FOLDS):
     """
     n = len(samples)
     groups = [s.group for s in samples]
-    distinct = sorted(set(groups), key=lambda g: (-groups.count(g), str(g)))
-    if None in distinct or len(distinct) < k:
+    size = Counter(groups)
+    if None in size or len(size) < k:
         order = np.random.default_rng(SEED).permutation(n)
         assignment = np.empty(n, dtype=int)
         assignment[order] = np.arange(n) % k
     else:  # largest batches first, each to the fold with fewest passages so far
-        sizes, fold_of = [0] * k, {}
-        for g in distinct:
-            fold_of[g] = min(range(k), key=lambda f: (sizes[f], f))
-            sizes[fold_of[g]] += groups.count(g)
+        passages_in, fold_of = [0] * k, {}
+        for g in sorted(size, key=lambda g: (-size[g], g)):
+            fold_of[g] = min(range(k), key=lambda f: (passages_in[f], f))
+            passages_in[fold_of[g]] += size[g]
         assignment = np.array([fold_of[g] for g in groups])
     for i in range(k):
         yield np.flatnonzero(assignment != i), np.flatnonzero(assignment == i)

@@ -6,7 +6,9 @@ descriptions and examples, the two together (a keyword in a passage that
 reads like the label counts for more than a stray one), and the
 supervised head's score. Which signals a label uses is measured label by
 label: the supervised head joins only where, held out across writing
-batches (see `cv_folds`), it raises that label's F1 by SUPERVISED_GAIN.
+batches (see `cv_folds`), it cuts that label's log loss by SUPERVISED_GAIN
+(log loss rather than F1 at the best cut: it judges every held-out
+probability, not the few passages near one threshold).
 Heads trained on the team's phrasing can learn the phrasing rather than
 the concept; this is the check that keeps them out where they do.
 

@@ -1,12 +1,11 @@
 """Reading JSONL inputs line by line, with errors that name the line."""
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 
 from ..data import Sample
 from ..errors import InputLineError
+from ..io import decode_line, json_object, numbered_lines
 
 MAX_CHARS = 100_000
 
@@ -19,7 +18,7 @@ def read_samples(path: Path, known_labels: tuple[str, ...] | None = None, need_l
     given the error is collected there instead and reading goes on.
     """
     samples, seen = [], set()
-    for number, line in _lines(path):
+    for number, line in numbered_lines(path):
         try:
             sample = _parse(path, number, line, known_labels, need_labels)
             if sample.id in seen:
@@ -33,33 +32,15 @@ def read_samples(path: Path, known_labels: tuple[str, ...] | None = None, need_l
     return samples
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise InputLineError(f"{path}: cannot open ({exc.strerror})") from exc
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            yield number, line
-
-
 def _parse(path, number, raw: bytes, known_labels, need_labels) -> Sample:
     where = f"{path}:{number}"
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputLineError(f"{where}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8") from exc
+    line = decode_line(where, raw)
     if not line.strip():
         raise InputLineError(f"{where}: blank line; remove it")
     if len(line) > MAX_CHARS + 1000:
         raise InputLineError(f"{where}: line of {len(line)} characters, above the limit of {MAX_CHARS}; "
                              "split the passage")
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputLineError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
-    if not isinstance(data, dict):
-        raise InputLineError(f"{where}: expected a JSON object with 'id' and 'text'")
+    data = json_object(where, line, "'id' and 'text'")
     for key in ("id", "text"):
         if key not in data:
             raise InputLineError(f"{where}: missing key {key!r}")

@@ -2,8 +2,9 @@
 
 Each label's keywords are matched case-insensitively at word starts; a
 trailing `*` matches any word ending (`radicali*`), and keywords also match
-their inflected forms (plural, gender, German and Dutch adjective endings). Exclusions are removed
-from the text before matching, so "gang of four" cannot count as a gang.
+their inflected forms (plural, gender, German and Dutch adjective endings).
+Exclusions are removed from the text before matching, so "gang of four"
+cannot count as a gang.
 The matched words are the evidence a reader sees next to the label.
 """
 from __future__ import annotations
