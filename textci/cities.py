@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import CityMappingError
+from .markers import find_named
 
 UNASSIGNED = "unassigned"
 COLUMNS = ("file", "city", "country", "year", "kind")
@@ -102,17 +103,19 @@ def mapping_row(path: Path, number: int, row: dict, mapping: dict) -> None:
     mapping[key] = (info, number)
 
 
-def map_cities(files: Iterable[str], root: Path | None, cities_csv: Path | None = None) -> CityMap:
+def map_cities(files: Iterable[str], root: Path | None, cities_csv: Path | None = None,
+               excluded: Iterable[Path] = ()) -> CityMap:
     """Map each document `file` (relative to the corpus root) to its city.
 
     Sources, in order: an explicit CSV; every `cities.csv` under `root` (each
     maps files relative to its own folder); the first folder of the file's
     path (a CSV row wins over the folder). Two CSV rows that map one file to
-    two cities are an error naming both.
+    two cities are an error naming both. Folders textci wrote (a workspace
+    kept inside the corpus) and the `excluded` ones are not searched.
     """
     files = sorted(set(files))
     from_csv: dict[str, tuple[CityInfo, str]] = {}
-    csvs = [Path(cities_csv)] if cities_csv else (sorted(Path(root).rglob("cities.csv")) if root and Path(root).is_dir() else [])
+    csvs = [Path(cities_csv)] if cities_csv else corpus_city_files(root, excluded)
     for csv_path in csvs:
         prefix = _relative_folder(csv_path, root) if not cities_csv else PurePosixPath()
         for file, (info, number) in read_cities_csv(csv_path).items():
@@ -135,6 +138,13 @@ def map_cities(files: Iterable[str], root: Path | None, cities_csv: Path | None 
             warnings.append(f"{file}: no city (not in cities.csv, not in a city folder); "
                             f"grouped as {UNASSIGNED!r}")
     return CityMap(by_file, tuple(warnings))
+
+
+def corpus_city_files(root: Path | None, excluded: Iterable[Path] = ()) -> list[Path]:
+    """The `cities.csv` files of a corpus, outside textci's own output folders."""
+    if not root or not Path(root).is_dir():
+        return []
+    return list(find_named(Path(root), "cities.csv", excluded))
 
 
 def _relative_folder(csv_path: Path, root: Path | None) -> PurePosixPath:

@@ -269,7 +269,9 @@ def _prediction_matrix(gold, predicted, label_ids, key):
 
 
 def cmd_extract(args) -> int:
+    from .errors import NothingToRead
     from .extraction import ExtractOptions, Limits, extract
+    from .io import write_jsonl
     from .outputs import prepare_outdir, write_extraction
 
     prepare_outdir(args.outdir, args.force)
@@ -282,7 +284,12 @@ def cmd_extract(args) -> int:
         print(f"  {mark:7s} {document.file} ({document.pages} pages, {len(document.passages)} passages)",
               file=sys.stderr)
 
-    result = extract(args.inputs, options, workers=args.workers, limits=limits, on_document=progress)
+    try:
+        result = extract(args.inputs, options, workers=args.workers, limits=limits, on_document=progress,
+                         excluded=[args.outdir])
+    except NothingToRead as nothing:
+        write_jsonl(args.outdir / "errors.jsonl", (e.to_json() for e in nothing.errors))
+        raise NothingToRead(args.inputs, nothing.errors, args.outdir / "errors.jsonl") from None
     write_extraction(result, args.outdir)
     docs = result.documents
     failed = sum(d.status == "failed" for d in docs)
@@ -454,8 +461,11 @@ def cmd_import(args) -> int:
     from .io import write_jsonl
     from .qda import import_qdpx
 
+    from .markers import mark_output
+
     by_coder = import_qdpx(args.project, codebook.load(args.codebook))
     outdir = args.outdir or args.into / "codings"
+    mark_output(outdir, "import qdpx")
     used: set[str] = set()
     for coder, codings in sorted(by_coder.items()):
         base = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in coder) or "coder"
@@ -470,15 +480,34 @@ def cmd_import(args) -> int:
     return 0
 
 
+def _resume_hint(args, stop) -> str:
+    """What the interrupted command kept, and how to go on."""
+    if args.command == "run":
+        return ("the finished documents are kept in the workspace; run the same command again to resume"
+                if stop.done else "run the same command again to start it")
+    if args.command == "extract":
+        return f"nothing was written to {args.outdir}; run the same command again"
+    return "nothing was written; run the same command again"
+
+
 COMMANDS = {"extract": cmd_extract, "train": cmd_train, "classify": cmd_classify, "evaluate": cmd_evaluate,
             "themes": cmd_themes, "compare": cmd_compare, "report": cmd_report, "run": cmd_run,
             "agreement": cmd_agreement, "review": cmd_review, "export": cmd_export, "import": cmd_import}
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .interrupt import Interrupted, handlers
+
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with handlers():
+            return COMMANDS[args.command](args)
+    except Interrupted as stop:
+        print(f"textci: interrupted{stop.progress()}; {_resume_hint(args, stop)}", file=sys.stderr)
+        return stop.exit_status
+    except KeyboardInterrupt:  # before the handlers were in place
+        print("textci: interrupted; nothing was written", file=sys.stderr)
+        return 130
     except UsageError as exc:
         print(f"textci: error: {exc}", file=sys.stderr)
         return 2

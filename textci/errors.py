@@ -84,3 +84,17 @@ class InputLineError(TextciError):
 
 class CityMappingError(TextciError):
     """cities.csv is malformed, or maps one document to two cities."""
+
+
+class NothingToRead(TextciError):
+    """The inputs hold no document textci can read (exit status 1); `errors` lists what was skipped."""
+
+    FORMATS = "PDF files (*.pdf, any case)"
+
+    def __init__(self, inputs, errors=(), errors_file=None):
+        where = ", ".join(str(i) for i in inputs)
+        message = f"nothing to read in {where}: looked for {self.FORMATS} in it and every subfolder"
+        if errors:
+            message += f"; {len(errors)} entries skipped" + (f", listed in {errors_file}" if errors_file else "")
+        super().__init__(message)
+        self.errors = tuple(errors)

@@ -13,6 +13,7 @@ from . import workspace as W
 from .cities import UNASSIGNED, CityMap, map_cities
 from .data import Sample
 from .io import write_atomic
+from .markers import mark_output
 
 
 def resolve_cities(folder: Path | None, files: list[str], cities_csv: Path | None = None,
@@ -21,7 +22,7 @@ def resolve_cities(folder: Path | None, files: list[str], cities_csv: Path | Non
     if cities_csv:
         return map_cities(files, None, cities_csv)
     if corpus:
-        return map_cities(files, corpus)
+        return map_cities(files, corpus, excluded=[folder] if folder else ())
     own = Path(folder) / W.CITIES if folder else None
     return map_cities(files, None, own if own and own.exists() else None)
 
@@ -44,6 +45,7 @@ def themes_for(passages, outdir: Path, config, cities: CityMap | None = None, pr
     result = fit_themes(samples, config, groups=groups, known_names=tuple(sorted(set(known))), codebook=codebook,
                         cache=cache)
     labels_of = {i: p.labels for i, p in predictions.items()} if predictions is not None else None
+    mark_output(outdir, "themes")
     write_themes(result, outdir, city_of, labels_of)
     return result
 

@@ -15,12 +15,15 @@ import json
 import os
 import sys
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import workspace as W
-from ..errors import UsageError
+from ..errors import NothingToRead, UsageError
+from ..interrupt import Interrupted
 from ..io import write_atomic, write_jsonl
+from ..markers import MARKER, mark_output
 from .cache import STATE, FileHashes, ResultCache, digest
 from .progress import Progress
 from .work import LIMIT_FAILURES, classify_records, document_records, failure_kind
@@ -108,7 +111,8 @@ def check_workspace(folder: Path, force: bool) -> None:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} exists and is not a folder; choose another -o")
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / STATE).is_dir() and not force:
+    if folder.is_dir() and not (folder / STATE).is_dir() and any(p.name != MARKER for p in folder.iterdir()) \
+            and not force:
         raise UsageError(f"{folder} is not empty and is not a textci workspace; pass --force to use it "
                          "anyway, or choose another -o")
     folder.mkdir(parents=True, exist_ok=True)
@@ -132,25 +136,34 @@ def run(corpus: Path, workspace: Path, *, model_name: str | None = None, theme_c
     theme_config = theme_config or ThemeConfig()
     model_folder = resolve(model_name).resolve()
     progress = progress or Progress.for_stream(sys.stderr)
+    mark_output(workspace, "run")
     with WorkspaceLock(workspace):
         stats = RunStats()
         jobs, problems, duplicates = _plan(corpus, workspace, options, limits, model_folder)
+        if not jobs:
+            write_jsonl(workspace / W.ERRORS, (p.to_json() for p in problems + duplicates))
+            raise NothingToRead([corpus], problems + duplicates, workspace / W.ERRORS)
         extract_cache, classify_cache = ResultCache(workspace, "extract"), ResultCache(workspace, "classify")
         extract_cache.sweep()
         classify_cache.sweep()
         todo = [j for j in jobs if not classify_cache.has(j.classify_key) or not j.cached_extraction(extract_cache)]
         progress.start(len(jobs), len(jobs) - len(todo))
         t = time.perf_counter()
-        _execute(todo, workspace, extract_cache, classify_cache, options, limits, model_folder, workers, scheduler,
-                 progress,
-                 stats)
+        try:
+            _execute(todo, workspace, extract_cache, classify_cache, options, limits, model_folder, workers,
+                     scheduler, progress, stats)
+        except Interrupted as stop:
+            progress.close()
+            stop.done, stop.total = len(jobs) - len(todo) + stats.classified, len(jobs)
+            raise
         stats.timings["documents"] = time.perf_counter() - t
         progress.close()
         from ..cities import map_cities
 
-        cities = map_cities([j.name for j in jobs] + [p.file for p in problems + duplicates], corpus)
+        cities = map_cities([j.name for j in jobs] + [p.file for p in problems + duplicates], corpus,
+                            excluded=[workspace])
         documents_key = digest(sorted((j.name, j.classify_key) for j in jobs),
-                               [p.to_json() for p in problems + duplicates], _cities_fingerprint(corpus))
+                               [p.to_json() for p in problems + duplicates], _cities_fingerprint(corpus, workspace))
         if not _assembled(workspace, documents_key, stats):
             _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspace, stats, cities)
             _remember_assembly(workspace, documents_key, stats)
@@ -159,8 +172,13 @@ def run(corpus: Path, workspace: Path, *, model_name: str | None = None, theme_c
         report = workspace / "report.html"
         if previous.get("corpus_key") != corpus_key or not report.exists():
             t = time.perf_counter()
-            run_info = _corpus_steps(corpus, workspace, cities, model_name, model_folder, theme_config,
-                                     evaluation, corpus_key, progress)
+            try:
+                run_info = _corpus_steps(corpus, workspace, cities, model_name, model_folder, theme_config,
+                                         evaluation, corpus_key, progress)
+            except Interrupted as stop:
+                stop.done = stop.total = len(jobs)
+                stop.stage = "themes, comparison and report"
+                raise
             stats.timings["corpus"] = time.perf_counter() - t
             stats.corpus_steps = True
             write_atomic(workspace / "run.json", json.dumps(run_info, indent=1, ensure_ascii=False) + "\n")
@@ -189,7 +207,7 @@ def _plan(corpus, workspace, options, limits, model_folder):
     from ..data import ErrorRecord
     from ..extraction.discover import discover
 
-    found, problems = discover([corpus])
+    found, problems = discover([corpus], excluded=[workspace])
     hashes = FileHashes(workspace / STATE / "files.sqlite")
     model_key = model_digest(model_folder)
     jobs, first_by_hash, duplicates = [], {}, []
@@ -247,12 +265,13 @@ def _execute(todo, workspace, extract_cache, classify_cache, options, limits, mo
     if need:
         warm_up()
         jobs = [(j.name, extract_document, (j.path, j.name, options)) for j in need]
-        for document in run_isolated(jobs, workers or os.cpu_count() or 1, limits):
-            job = by_name[document.file]
-            records = document_records(document)
-            _store(job, records, classify_records(records["passages.jsonl"], model, vectors), extract_cache,
-                   classify_cache, stats, extracted=True)
-            progress.document(job.name, records)
+        with closing(run_isolated(jobs, workers or os.cpu_count() or 1, limits)) as documents:
+            for document in documents:
+                job = by_name[document.file]
+                records = document_records(document)
+                _store(job, records, classify_records(records["passages.jsonl"], model, vectors), extract_cache,
+                       classify_cache, stats, extracted=True)
+                progress.document(job.name, records)
 
 
 def _store(job, records, predictions, extract_cache, classify_cache, stats, extracted: bool):
@@ -343,8 +362,10 @@ def _corpus_steps(corpus, workspace, cities, model_name, model_folder, theme_con
     return run_info
 
 
-def _cities_fingerprint(corpus: Path) -> list:
-    return sorted((str(p.relative_to(corpus)), p.read_bytes().hex()) for p in Path(corpus).rglob("cities.csv"))
+def _cities_fingerprint(corpus: Path, workspace: Path) -> list:
+    from ..cities import corpus_city_files
+
+    return sorted((str(p.relative_to(corpus)), p.read_bytes().hex()) for p in corpus_city_files(corpus, [workspace]))
 
 
 def _read_bytes(path) -> str:

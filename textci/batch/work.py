@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import multiprocessing
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,12 +41,13 @@ def cached_model(reference: str):
 
 
 def process_document(path: str, name: str, options, limits, model_reference: str | None,
-                     records: dict | None = None) -> dict:
+                     records: dict | None = None, stop_event: str | None = None) -> dict:
     """Extract (unless `records` are given) in an isolated child, then classify: plain dicts back.
 
     Runs on Dask workers: everything it needs comes in as arguments, the
     result goes back as JSON-ready records, and the model stays loaded in the
-    worker process between calls.
+    worker process between calls. `stop_event` names a Dask Event the client
+    sets when the run stops: the extraction child is then killed.
     """
     from ..extraction.isolate import run_isolated
     from ..extraction.document import extract_document
@@ -55,13 +56,23 @@ def process_document(path: str, name: str, options, limits, model_reference: str
         from ..extraction import warm_up
 
         warm_up()  # language and sentence models load once per worker, not once per forked child
-        with _children_allowed():
-            document = next(run_isolated([(name, extract_document, (Path(path), name, options))], 1, limits))
+        with _children_allowed(), closing(run_isolated([(name, extract_document, (Path(path), name, options))],
+                                                       1, limits, should_stop=_stop_check(stop_event))) as docs:
+            document = next(docs)
         records = document_records(document)
     predictions = None
     if model_reference is not None:
         predictions = classify_records(records["passages.jsonl"], cached_model(model_reference))
     return {"records": records, "predictions": predictions}
+
+
+def _stop_check(event_name: str | None):
+    if event_name is None:
+        return None
+    from distributed import Event
+
+    event = Event(event_name)
+    return event.is_set
 
 
 @contextmanager

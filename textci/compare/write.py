@@ -5,12 +5,13 @@ import io
 from pathlib import Path
 
 from ..io import write_atomic, write_parquet
+from ..markers import mark_output
 from .tables import Comparison
 
 
 def write_tables(comparison: Comparison, outdir: Path) -> list[Path]:
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
+    mark_output(outdir, "compare")
     written = []
     for name, frame in sorted(comparison.tables.items()):
         buffer = io.StringIO()

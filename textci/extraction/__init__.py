@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import os
+from contextlib import closing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..data import Document, ErrorRecord, Page, Passage
+from ..errors import NothingToRead
+from ..interrupt import Interrupted
 from .discover import discover
 from .document import ExtractOptions, extract_document
 from .isolate import Limits, failed, run_isolated
@@ -51,18 +54,26 @@ def warm_up() -> None:
 
 def extract(inputs: Sequence[str | Path], options: ExtractOptions | None = None, *,
             workers: int | None = None, limits: Limits | None = None,
-            on_document: Callable[[Document], None] | None = None) -> ExtractionResult:
-    """Extract every PDF found under `inputs`; bad files fail alone, with a reason."""
+            on_document: Callable[[Document], None] | None = None,
+            excluded: Sequence[str | Path] = ()) -> ExtractionResult:
+    """Extract every PDF found under `inputs` (not under `excluded` folders); bad files fail alone."""
     options = options or ExtractOptions()
     limits = limits or Limits()
-    found, problems = discover(list(inputs))
+    found, problems = discover(list(inputs), excluded=list(excluded))
+    if not found:
+        raise NothingToRead(list(inputs), problems)
     warm_up()
     jobs = [(f.name, extract_document, (f.path, f.name, options)) for f in found]
     by_name: dict[str, Document] = {}
-    for document in run_isolated(jobs, workers or os.cpu_count() or 1, limits):
-        by_name[document.file] = document
-        if on_document:
-            on_document(document)
+    try:
+        with closing(run_isolated(jobs, workers or os.cpu_count() or 1, limits)) as documents:
+            for document in documents:
+                by_name[document.file] = document
+                if on_document:
+                    on_document(document)
+    except Interrupted as stop:
+        stop.done, stop.total = len(by_name), len(found)
+        raise
     documents = [by_name[f.name] for f in found]
     documents += [failed(p.file, p.error, p.message, stage=p.stage) for p in problems]
     all_errors = list(problems) + [e for d in documents[:len(found)] for e in d.errors]

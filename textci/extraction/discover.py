@@ -2,7 +2,9 @@
 
 Folders are walked recursively for `*.pdf` in any case. Symlinks are followed
 only when they stay inside the input folder and do not loop; dangling links,
-pipes, sockets and devices are reported and never opened.
+pipes, sockets and devices are reported and never opened. Folders textci
+wrote (markers.py) and the excluded ones (the command's own output folder) are
+not searched: a workspace kept inside its corpus is never read back as input.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..data import ErrorRecord
+from ..markers import FolderFilter
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,9 @@ def _skip(name: str, reason: str) -> ErrorRecord:
     return ErrorRecord(name, None, "discover", "UnsafePath", reason)
 
 
-def discover(inputs: list[str | Path]) -> tuple[list[Found], list[ErrorRecord]]:
+def discover(inputs: list[str | Path], excluded: list[str | Path] = ()) -> tuple[list[Found], list[ErrorRecord]]:
+    """The PDFs under the inputs; `excluded` folders (e.g. the output folder) are not searched."""
+    folders = FolderFilter(excluded)
     found: list[Found] = []
     problems: list[ErrorRecord] = []
     seen: set[str] = set()
@@ -37,7 +42,7 @@ def discover(inputs: list[str | Path]) -> tuple[list[Found], list[ErrorRecord]]:
                                         f"cannot read the input ({exc.strerror}); check the path"))
             continue
         if stat.S_ISDIR(path.stat().st_mode if stat.S_ISLNK(st.st_mode) and path.exists() else st.st_mode):
-            _walk(path, found, problems, seen, "" if len(inputs) == 1 else str(raw).rstrip("/") + "/")
+            _walk(path, found, problems, seen, "" if len(inputs) == 1 else str(raw).rstrip("/") + "/", folders)
         else:
             _add_file(path, path.name if len(inputs) == 1 else str(raw), found, problems, seen,
                       explicit=True)
@@ -63,7 +68,7 @@ def _add_file(path: Path, name: str, found, problems, seen, explicit: bool = Fal
     found.append(Found(Path(real), name))
 
 
-def _walk(root: Path, found, problems, seen, base: str) -> None:
+def _walk(root: Path, found, problems, seen, base: str, folders: FolderFilter) -> None:
     root_real = os.path.realpath(root)
     visited_dirs = {root_real}
     stack = [(Path(root), base)]
@@ -91,11 +96,15 @@ def _walk(root: Path, found, problems, seen, base: str) -> None:
                         problems.append(_skip(name, "the link loops back to a folder already searched; skipped"))
                         continue
                     visited_dirs.add(target)
+                    if folders.skip(target):
+                        continue
                     subfolders.append((Path(entry.path), name + "/"))
                     continue
                 _add_file(Path(entry.path), name, found, problems, seen)
             elif entry.is_dir(follow_symlinks=False):
                 visited_dirs.add(os.path.realpath(entry.path))
+                if folders.skip(entry.path):
+                    continue
                 subfolders.append((Path(entry.path), name + "/"))
             elif entry.name.lower().endswith(".pdf"):
                 _add_file(Path(entry.path), name, found, problems, seen)

@@ -3,6 +3,8 @@
 A hostile PDF can hang or crash a C library; in a forked child that costs
 only that document. The parent keeps up to `workers` children running and
 turns a timeout, a crash or an exhausted memory limit into an error record.
+However the parent stops (done, interrupted, an error), no child outlives it:
+each leads its own process group, which is killed with whatever it started.
 """
 from __future__ import annotations
 
@@ -10,12 +12,12 @@ import multiprocessing as mp
 import os
 import pickle
 import resource
-import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from .. import interrupt
 from ..data import Document, ErrorRecord
 from ..errors import InputFileError, TextciError
 
@@ -31,9 +33,14 @@ def _address_space() -> int:
         return int(handle.read().split()[0]) * resource.getpagesize()
 
 
-def _child(conn, fn, args, memory_mb):
+class Cancelled(Exception):
+    """The caller's `should_stop` said to stop; the running children were killed."""
+
+
+def _child(conn, fn, args, memory_mb, parent_pid):
     import faulthandler
 
+    interrupt.in_worker(parent_pid)
     faulthandler.disable()  # a crash is reported by the parent, not dumped on the user's terminal
     if memory_mb:
         # The limit is on what the document may add: a forked worker starts with
@@ -65,32 +72,59 @@ def failed(name: str, error: str, message: str, stage: str = "extract") -> Docum
 
 
 def run_isolated(jobs: Iterable[tuple[str, Callable, tuple]], workers: int,
-                 limits: Limits) -> Iterator[Document]:
-    """Yield one Document per job, in completion order; failures become failed Documents."""
+                 limits: Limits, should_stop: Callable[[], bool] | None = None) -> Iterator[Document]:
+    """Yield one Document per job, in completion order; failures become failed Documents.
+
+    Use it inside `contextlib.closing` where the caller may stop early: closing
+    (or any exception) kills the children still running. `should_stop`, polled
+    twice a second, stops the work from outside (raises Cancelled).
+    """
     ctx = mp.get_context("fork")
     pending = list(jobs)[::-1]
     running: dict = {}
-    while pending or running:
-        while pending and len(running) < max(1, workers):
-            name, fn, args = pending.pop()
-            reader, writer = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(writer, fn, args, limits.memory_mb), daemon=True)
-            proc.start()
-            writer.close()
-            running[reader] = (name, proc, time.monotonic())
-        ready = mp.connection.wait(list(running), timeout=0.5)
-        for reader in ready:
-            name, proc, _ = running.pop(reader)
-            yield _collect(reader, name, proc, limits)
-        now = time.monotonic()
-        for reader, (name, proc, started) in list(running.items()):
-            if now - started > limits.timeout:
-                running.pop(reader)
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.join()
-                reader.close()
-                yield failed(name, "Timeout", f"processing took longer than {limits.timeout:g} s and "
-                             "was stopped; raise --timeout or check the file")
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, workers):
+                name, fn, args = pending.pop()
+                reader, writer = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_child, args=(writer, fn, args, limits.memory_mb, os.getpid()),
+                                   daemon=True)
+                proc.start()
+                interrupt.register_worker(proc.pid)
+                _lead_group(proc.pid)
+                writer.close()
+                running[reader] = (name, proc, time.monotonic())
+            ready = mp.connection.wait(list(running), timeout=0.5)
+            for reader in ready:
+                name, proc, _ = running.pop(reader)
+                yield _collect(reader, name, proc, limits)
+            now = time.monotonic()
+            for reader, (name, proc, started) in list(running.items()):
+                if now - started > limits.timeout:
+                    running.pop(reader)
+                    _stop(proc, reader)
+                    yield failed(name, "Timeout", f"processing took longer than {limits.timeout:g} s and "
+                                 "was stopped; raise --timeout or check the file")
+            if should_stop is not None and should_stop():
+                raise Cancelled("stopped from outside")
+    finally:
+        for reader, (_, proc, _) in running.items():
+            _stop(proc, reader)
+
+
+def _lead_group(pid: int) -> None:
+    """Make the child its own process group leader from this side too (no race with its start)."""
+    try:
+        os.setpgid(pid, pid)
+    except OSError:  # it did so itself already, or has exited
+        pass
+
+
+def _stop(proc, reader) -> None:
+    interrupt.kill_worker(proc.pid)
+    proc.join()
+    interrupt.unregister_worker(proc.pid)
+    reader.close()
 
 
 def _collect(reader, name, proc, limits) -> Document:
@@ -101,6 +135,8 @@ def _collect(reader, name, proc, limits) -> Document:
     finally:
         reader.close()
     proc.join()
+    interrupt.kill_worker(proc.pid, group_only=True)  # anything the worker started and left behind
+    interrupt.unregister_worker(proc.pid)
     if payload is None:
         code = proc.exitcode
         how = f"signal {-code}" if code and code < 0 else f"exit code {code}"
