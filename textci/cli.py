@@ -504,6 +504,10 @@ def main(argv: list[str] | None = None) -> int:
             return COMMANDS[args.command](args)
     except Interrupted as stop:
         print(f"textci: interrupted{stop.progress()}; {_resume_hint(args, stop)}", file=sys.stderr)
+        if argv is None:  # this process is the command: end now, not in a slow interpreter shutdown
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(stop.exit_status)
         return stop.exit_status
     except KeyboardInterrupt:  # before the handlers were in place
         print("textci: interrupted; nothing was written", file=sys.stderr)

@@ -61,10 +61,20 @@ def handlers():
     previous = {signum: signal.signal(signum, _handle) for signum in EXIT_STATUS}
     try:
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        _stopping = False
+    except Interrupted:
+        raise  # handlers stay: the process is ending, and a second signal must end it at once
+    except BaseException:
+        _restore(previous)
+        raise
+    else:
+        _restore(previous)
+
+
+def _restore(previous) -> None:
+    global _stopping
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+    _stopping = False
 
 
 def register_worker(pid: int) -> None:
@@ -103,6 +113,7 @@ def in_worker(parent_pid: int) -> None:
     os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(EXIT_STATUS))  # the parent forked with them deferred
     _worker_groups.clear()
     if sys.platform.startswith("linux"):
         import ctypes
@@ -113,3 +124,17 @@ def in_worker(parent_pid: int) -> None:
             pass
         if os.getppid() != parent_pid:  # the parent died before prctl took effect
             os._exit(1)
+
+
+@contextmanager
+def signals_deferred():
+    """SIGINT and SIGTERM wait until the block is done: for a commit that must not stop halfway."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    blocked = set(EXIT_STATUS)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 from .. import codebook as codebooks
 from ..data import Prediction, Sample
 from ..errors import TextciError
+from ..interrupt import signals_deferred
 from .base import Classifier, best_thresholds, cv_folds
 from .embeddings import DEFAULT_EMBEDDER, get_embedder
 from .ensemble import EnsembleClassifier
@@ -96,19 +98,30 @@ class Model:
         return predictions
 
     def save(self, folder: Path) -> None:
-        from ..io import write_atomic
+        """Write model.json and state.npz together: an interrupted save leaves the old model or the new one."""
+        import shutil
+        import tempfile
 
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "state.npz.tmp", "wb") as handle:
-            np.savez_compressed(handle, **self.classifier.state())
-        (folder / "state.npz.tmp").replace(folder / "state.npz")
-        info = dict(self.info, format=FORMAT, classifier=self.classifier.name, embedder=self.embedder_name,
-                    codebook={"name": self.codebook.name, "digest": self.codebook.digest,
-                              "path": _codebook_reference(self.codebook),
-                              "labels": list(self.label_ids)},
-                    thresholds={l: round(float(t), 4) for l, t in zip(self.label_ids, self.classifier.thresholds_)})
-        write_atomic(folder / "model.json", json.dumps(info, indent=1, ensure_ascii=False) + "\n")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+        try:
+            with open(staging / "state.npz", "wb") as handle:
+                np.savez_compressed(handle, **self.classifier.state())
+            info = dict(self.info, format=FORMAT, classifier=self.classifier.name, embedder=self.embedder_name,
+                        codebook={"name": self.codebook.name, "digest": self.codebook.digest,
+                                  "path": _codebook_reference(self.codebook),
+                                  "labels": list(self.label_ids)},
+                        thresholds={l: round(float(t), 4) for l, t in zip(self.label_ids, self.classifier.thresholds_)})
+            (staging / "model.json").write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n", "utf-8")
+            for name in ("state.npz", "model.json"):
+                os.chmod(staging / name, 0o644)
+            folder.mkdir(exist_ok=True)
+            with signals_deferred():  # both files are replaced, or neither
+                for name in ("state.npz", "model.json"):
+                    os.replace(staging / name, folder / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _codebook_reference(book: codebooks.Codebook) -> str:

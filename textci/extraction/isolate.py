@@ -89,9 +89,10 @@ def run_isolated(jobs: Iterable[tuple[str, Callable, tuple]], workers: int,
                 reader, writer = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_child, args=(writer, fn, args, limits.memory_mb, os.getpid()),
                                    daemon=True)
-                proc.start()
-                interrupt.register_worker(proc.pid)
-                _lead_group(proc.pid)
+                with interrupt.signals_deferred():  # a signal during fork would be lost in an at-fork hook
+                    proc.start()
+                    interrupt.register_worker(proc.pid)
+                    _lead_group(proc.pid)
                 writer.close()
                 running[reader] = (name, proc, time.monotonic())
             ready = mp.connection.wait(list(running), timeout=0.5)
