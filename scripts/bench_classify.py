@@ -9,7 +9,14 @@ per language, ECE, Brier, and passages per second (embedding included;
 model loading timed separately, with a cold embedding cache so nothing is
 reused between rows). Also checks that each shipped model equals a retrain.
 
+Then, for the default, what the training data buys: the per-label table on
+the dev set and on a held-out fifth of the real-language corpus (whole source
+pages held out, chosen by a hash of the page address, never trained on in this
+part), and a learning curve: the default retrained on 25%, 50% and 100% of the
+remaining real passages (whole pages), with and without the team-written ones.
+
     .venv/bin/python scripts/bench_classify.py [--dev ../shared/eval/dev.jsonl] [--json out.json]
+                                               [--no-learning-curve]
 """
 from __future__ import annotations
 
@@ -32,6 +39,7 @@ def main() -> int:
                         help="passages (from corpora/sample extraction or repeated dev) for the speed test")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--per-label", action="store_true", help="print the per-label table of each classifier")
+    parser.add_argument("--no-learning-curve", action="store_true", help="skip the training-data part (slow)")
     args = parser.parse_args()
     os.environ["TEXTCI_CACHE"] = tempfile.mkdtemp(prefix="textci-bench-cache-")
 
@@ -99,9 +107,85 @@ def main() -> int:
               + " ".join(f"{by_lang[l]['macro_f1']:5.2f}" if by_lang.get(l, {}).get("macro_f1") is not None
                          else "    -" for l in langs)
               + f" {r['ece']:6.3f} {r['brier']:6.3f} {r['passages_per_s']:7.0f} {r['passages_per_s'] / lex_speed:9.2f}")
+    curve = None if args.no_learning_curve else learning_curve(book, training, dev)
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
+        args.json.write_text(json.dumps({"classifiers": rows, "learning_curve": curve}, indent=1))
     return 0
+
+
+HELD_OUT_SHARE = 0.2
+
+
+def held_out_page(source: str) -> bool:
+    """A fixed fifth of the real corpus's source pages, chosen by a hash of the address."""
+    import hashlib
+
+    return int(hashlib.sha256(source.encode()).hexdigest()[:8], 16) / 16**8 < HELD_OUT_SHARE
+
+
+def learning_curve(book, training, dev) -> dict:
+    """Default retrained on parts of the real corpus (+/- the written one); scored on dev and held-out pages."""
+    import numpy as np
+
+    from textci.classification import evaluate as ev
+    from textci.classification import train
+    from textci.classification.model import label_matrix
+
+    real = [s for s in training if s.group and s.group.startswith("http")]
+    written = [s for s in training if not (s.group and s.group.startswith("http"))]
+    test = [s for s in real if held_out_page(s.group)]
+    pool = [s for s in real if not held_out_page(s.group)]
+    pages = sorted({s.group for s in pool}, key=lambda g: __import__("hashlib").sha256(g.encode()).hexdigest())
+
+    def scores(model, gold):
+        predictions = model.classify(gold)
+        P = np.array([[p.scores[l] for l in book.label_ids] for p in predictions])
+        D = np.array([[l in p.labels for l in book.label_ids] for p in predictions])
+        return ev.evaluate(book.label_ids, label_matrix(gold, book.label_ids), P, D, [s.lang for s in gold])
+
+    print(f"\n== training data: real corpus {len(real)} passages ({len({s.group for s in real})} pages), "
+          f"written {len(written)}; held out: {len(test)} real passages from {len({s.group for s in test})} pages")
+    ci = book.label_ids[:5]
+    print(f"{'training':28s} {'n':>5s} {'dev':>6s} {'dev CI':>6s} {'real':>6s} {'real CI':>7s} {'real ECE':>8s} {'train s':>7s}")
+    rows, full = [], None
+    for share in (0.25, 0.5, 1.0):
+        chosen = set(pages[:round(share * len(pages))])
+        part = [s for s in pool if s.group in chosen]
+        for with_written in (False, True):
+            samples = part + (written if with_written else [])
+            t0 = time.perf_counter()
+            model = train(samples, book, "ensemble", "use")
+            seconds = time.perf_counter() - t0
+            on_dev, on_real = scores(model, dev), scores(model, test)
+            name = f"real {share:.0%}" + (" + written" if with_written else "")
+            row = {"training": name, "passages": len(samples), "dev_macro_f1": on_dev["macro_f1"],
+                   "dev_ci_f1": float(np.mean([on_dev["labels"][l]["f1"] for l in ci])),
+                   "real_macro_f1": on_real["macro_f1"],
+                   "real_ci_f1": float(np.mean([on_real["labels"][l]["f1"] for l in ci])),
+                   "real_ece": on_real["ece"], "train_s": seconds}
+            rows.append(row)
+            print(f"{name:28s} {len(samples):5d} {row['dev_macro_f1']:6.3f} {row['dev_ci_f1']:6.3f} "
+                  f"{row['real_macro_f1']:6.3f} {row['real_ci_f1']:7.3f} {row['real_ece']:8.3f} {seconds:7.0f}")
+            if share == 1.0 and with_written:
+                full = (on_dev, on_real)
+    model = train(written, book, "ensemble", "use")
+    on_dev, on_real = scores(model, dev), scores(model, test)
+    rows.append({"training": "written only", "passages": len(written), "dev_macro_f1": on_dev["macro_f1"],
+                 "real_macro_f1": on_real["macro_f1"], "real_ece": on_real["ece"]})
+    print(f"{'written only':28s} {len(written):5d} {on_dev['macro_f1']:6.3f} "
+          f"{np.mean([on_dev['labels'][l]['f1'] for l in ci]):6.3f} {on_real['macro_f1']:6.3f} "
+          f"{np.mean([on_real['labels'][l]['f1'] for l in ci]):7.3f} {on_real['ece']:8.3f}")
+    print("\nper label, real 100% + written (as the shipped default, minus the held-out pages):")
+    print(f"{'label':34s} {'dev F1':>6s} {'n':>4s} {'real F1':>7s} {'P':>5s} {'R':>5s} {'n':>4s}")
+    for label in book.label_ids:
+        d, r = full[0]["labels"][label], full[1]["labels"][label]
+        print(f"{label:34s} {d['f1']:6.2f} {d['support']:4d} {r['f1']:7.2f} {r['precision']:5.2f} "
+              f"{r['recall']:5.2f} {r['support']:4d}")
+    by_lang = full[1]["macro_f1_by_language"]
+    print("held-out real, macro F1 by language: "
+          + ", ".join(f"{l} {v['macro_f1']:.2f} (n={v['n']})" for l, v in by_lang.items()))
+    return {"rows": rows, "per_label_dev": full[0]["labels"], "per_label_real": full[1]["labels"],
+            "real_by_language": by_lang}
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def real_passages():
     result = extract([f for f in folders if f.is_dir()], ExtractOptions(ocr=False))
     passages = [Sample(p.id, p.text, p.lang) for p in result.passages]
     docs = {p.id: p.doc_id for p in result.passages}
-    for path in sorted((ROOT / "corpora" / "training").glob("*.jsonl")):
+    for path in sorted((ROOT / "corpora" / "training" / "written").glob("*.jsonl")):
         for line in path.read_text("utf-8").splitlines():
             record = json.loads(line)
             passages.append(Sample(record["id"], record["text"], record["lang"]))

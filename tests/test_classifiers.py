@@ -209,3 +209,25 @@ def test_the_german_verb_sucht_is_not_addiction_but_the_noun_is():
     j = lexicon.label_ids.index("substance_abuse_nightlife")
     assert not lexicon.matches(Sample("v", "Die Stadt sucht nach neuen Partnern für das Projekt.", "de"))[j]
     assert lexicon.matches(Sample("n", "Sucht und Drogenkonsum bei Jugendlichen nehmen zu.", "de"))[j]
+
+
+def test_character_ngram_features_equal_scikit_learns_tfidf_and_survive_saving(training, tmp_path):
+    """The n-gram head rebuilds its features from saved arrays, as TfidfVectorizer computes them."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from textci.classification.ngrams import NGRAMS, CharNgramClassifier
+
+    labels = ("flooding", "heatwave")
+    Y = np.array([[label in s.labels for label in labels] for s in training], dtype=int)
+    head = CharNgramClassifier(labels).fit(training, Y)
+    texts = [s.text for s in training] + [s.text for s in UNSEEN]
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, min_df=2, sublinear_tf=True)
+    reference.fit([s.text for s in training])
+    assert list(head.vocabulary_) == list(reference.get_feature_names_out())
+    assert np.allclose(head.features(texts).toarray(), reference.transform(texts).toarray(), atol=1e-6)
+
+    np.savez(tmp_path / "state.npz", **head.state())
+    with np.load(tmp_path / "state.npz", allow_pickle=False) as state:
+        again = CharNgramClassifier(labels).load_state({k: state[k] for k in state.files})
+    assert np.allclose(again.decision(UNSEEN), head.decision(UNSEEN), atol=1e-5)
+    assert again.decision(UNSEEN)[0, 0] > again.decision(UNSEEN)[0, 1]  # the flood passage reads as flooding

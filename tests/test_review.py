@@ -16,8 +16,8 @@ from textci.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "corpora" / "sample"
-TRAINING = ROOT / "corpora" / "training" / "team_positives.jsonl"  # small, so training takes seconds
-GOLD = ROOT / "corpora" / "training" / "team_second_batch.jsonl"  # not in TRAINING
+TRAINING = ROOT / "corpora" / "training" / "written" / "team_positives.jsonl"  # small, so training takes seconds
+GOLD = ROOT / "corpora" / "training" / "written" / "team_second_batch.jsonl"  # not in TRAINING
 COLUMNS = ["passage_id", "file", "page", "lang", "text", "predicted", "scores", "priority", "reasons",
            "reviewer", "labels", "notes"]
 
@@ -491,7 +491,8 @@ def test_a_qdpx_project_comes_back_as_one_codings_file_per_coder(workspace, tmp_
     assert textci("export", "qdpx", workspace, "-o", project) == 0
     assert textci("import", "qdpx", project, "-o", coded) == 0
 
-    assert sorted(p.name for p in coded.iterdir()) == ["Bob_Smith.jsonl", "alice.jsonl", "textci.jsonl"]
+    assert sorted(p.name for p in coded.iterdir()) == [".textci-output", "Bob_Smith.jsonl", "alice.jsonl",
+                                                      "textci.jsonl"]  # the marker: never read back as input
     assert "Bob Smith: 1 coded passages" in capsys.readouterr().out
     alice = {r["id"]: r["labels"] for r in read_jsonl(coded / "alice.jsonl")}
     assert alice == {rows[0]["passage_id"]: ["common_agenda", "youth_justice"],

@@ -15,7 +15,7 @@ from textci.themes import ThemeConfig, fit_themes, write_themes
 from textci.themes.masking import NameMasker
 
 REPO = Path(__file__).resolve().parents[1]
-TRAINING = REPO / "corpora" / "training"
+TRAINING = REPO / "corpora" / "training" / "written"
 
 
 def training_passages() -> list[Sample]:

@@ -3,10 +3,12 @@
 For every label a small logistic model weighs the signals: whether a
 codebook keyword matched, how close the passage is to the label's
 descriptions and examples, the two together (a keyword in a passage that
-reads like the label counts for more than a stray one), and the
-supervised head's score. Which signals a label uses is measured label by
-label: the supervised head joins only where, held out across writing
-batches (see `cv_folds`), it cuts that label's log loss by SUPERVISED_GAIN
+reads like the label counts for more than a stray one), and the scores of
+two trained heads: one on the sentence embedding (meaning), one on
+character n-grams (the passage's own words, ngrams.py). Which signals a
+label uses is measured label by label: a head joins only where, held out
+across writing batches and source pages (see `cv_folds`), it cuts that
+label's log loss by SUPERVISED_GAIN
 (log loss rather than F1 at the best cut: it judges every held-out
 probability, not the few passages near one threshold).
 Heads trained on the team's phrasing can learn the phrasing rather than
@@ -26,13 +28,14 @@ from ..errors import TextciError
 from .base import Classifier, LinearUnits, best_threshold, cv_folds
 from .embeddings import Embedder
 from .lexicon import LexiconClassifier
+from .ngrams import CharNgramClassifier
 from .supervised import SupervisedClassifier
 from .zeroshot import ZeroShotClassifier
 
-SIGNALS = ("keywords", "similarity", "keywords x similarity", "supervised")
+SIGNALS = ("keywords", "similarity", "keywords x similarity", "supervised", "character n-grams")
 BASE_SIGNALS = (0, 1, 2)
-WITH_SUPERVISED = (0, 1, 2, 3)
-SUPERVISED_GAIN = 0.05  # share of held-out log loss the supervised head must remove to be used for a label
+HEADS = (3, 4)  # the trained heads, each added to a label's stack only where it earns its place
+SUPERVISED_GAIN = 0.05  # share of held-out log loss a head must remove to be used for a label
 
 
 def log_loss(y: np.ndarray, p: np.ndarray) -> float:
@@ -51,15 +54,16 @@ class EnsembleClassifier(Classifier):
         self.lexicon = LexiconClassifier(codebook)
         self.zeroshot = ZeroShotClassifier(codebook, embedder)
         self.supervised = SupervisedClassifier(self.label_ids, embedder)
+        self.ngrams = CharNgramClassifier(self.label_ids)
 
     def get_params(self):
-        return {"C": self.C, "supervised": self.supervised.get_params()}
+        return {"C": self.C, "supervised": self.supervised.get_params(), "ngrams": self.ngrams.get_params()}
 
-    def _features(self, samples, vectors, supervised_decision) -> np.ndarray:
+    def _features(self, samples, vectors, supervised_decision, ngram_decision) -> np.ndarray:
         """(n, n_labels, len(SIGNALS))."""
         keywords = self.lexicon.features(samples)[:, :, 0]
         similar = self.zeroshot.similarities(samples, vectors)
-        return np.stack([keywords, similar, keywords * similar, supervised_decision], axis=2)
+        return np.stack([keywords, similar, keywords * similar, supervised_decision, ngram_decision], axis=2)
 
     def _fit_label(self, X: np.ndarray, y: np.ndarray, signals: tuple[int, ...]) -> tuple[np.ndarray, float]:
         """Weights over all SIGNALS (zero for the unused ones) and the intercept."""
@@ -78,12 +82,14 @@ class EnsembleClassifier(Classifier):
     def fit(self, samples, Y, vectors=None):
         vectors = self.embedder.embed([s.text for s in samples]) if vectors is None else vectors
         folds = list(cv_folds(samples))
-        out_of_fold = np.zeros(Y.shape)
+        supervised_oof, ngram_oof = np.zeros(Y.shape), np.zeros(Y.shape)
         for train, test in folds:
             head = SupervisedClassifier(self.label_ids, self.embedder, self.supervised.C)
             head.fit([samples[i] for i in train], Y[train], vectors[train])
-            out_of_fold[test] = head.decision([samples[i] for i in test], vectors[test])
-        F = self._features(samples, vectors, out_of_fold)
+            supervised_oof[test] = head.decision([samples[i] for i in test], vectors[test])
+            words = CharNgramClassifier(self.label_ids, self.ngrams.C).fit([samples[i] for i in train], Y[train])
+            ngram_oof[test] = words.decision([samples[i] for i in test])
+        F = self._features(samples, vectors, supervised_oof, ngram_oof)
         n_labels = len(self.label_ids)
         coef, intercept = np.zeros((n_labels, len(SIGNALS))), np.zeros(n_labels)
         self.thresholds_ = np.full(n_labels, 0.5)
@@ -93,10 +99,7 @@ class EnsembleClassifier(Classifier):
             if Y[:, j].min() == Y[:, j].max():  # never (or always) seen: a constant prior
                 intercept[j] = 8.0 if Y[0, j] else -8.0
                 continue
-            chosen, held_out = BASE_SIGNALS, self._held_out(F, Y, j, BASE_SIGNALS, folds)
-            richer = self._held_out(F, Y, j, WITH_SUPERVISED, folds)
-            if log_loss(Y[:, j], richer) <= (1 - SUPERVISED_GAIN) * log_loss(Y[:, j], held_out):
-                chosen, held_out = WITH_SUPERVISED, richer
+            chosen, held_out = self._choose_signals(F, Y, j, folds)
             cut, _ = best_threshold(Y[:, j], held_out)
             coef[j], intercept[j] = self._fit_label(F[:, j], Y[:, j], chosen)
             self.signals_[j, list(chosen)] = True
@@ -106,7 +109,25 @@ class EnsembleClassifier(Classifier):
         self.lexicon.fit(samples, Y)
         self.zeroshot.fit(samples, Y, vectors)
         self.supervised.fit(samples, Y, vectors)
+        self.ngrams.fit(samples, Y)
         return self
+
+    def _choose_signals(self, F, Y, j, folds) -> tuple[tuple[int, ...], np.ndarray]:
+        """The codebook signals, plus each head that cuts the held-out log loss by SUPERVISED_GAIN (greedy)."""
+        chosen = BASE_SIGNALS
+        held_out = self._held_out(F, Y, j, chosen, folds)
+        loss = log_loss(Y[:, j], held_out)
+        while True:
+            trials = {}
+            for head in HEADS:
+                if head not in chosen:
+                    signals = tuple(sorted(chosen + (head,)))
+                    trials[signals] = self._held_out(F, Y, j, signals, folds)
+            best = min(trials, key=lambda sig: log_loss(Y[:, j], trials[sig]), default=None)
+            if best is None or log_loss(Y[:, j], trials[best]) > (1 - SUPERVISED_GAIN) * loss:
+                return chosen, held_out
+            chosen, held_out = best, trials[best]
+            loss = log_loss(Y[:, j], held_out)
 
     def signals_by_label(self) -> dict[str, list[str]]:
         """Which signals each label's stack uses (for the model card and the report)."""
@@ -115,7 +136,7 @@ class EnsembleClassifier(Classifier):
 
     def predict_proba(self, samples, vectors=None):
         vectors = self.embedder.embed([s.text for s in samples]) if vectors is None else vectors
-        F = self._features(samples, vectors, self.supervised.decision(samples, vectors))
+        F = self._features(samples, vectors, self.supervised.decision(samples, vectors), self.ngrams.decision(samples))
         return self.meta_.proba(F, per_label_features=True)
 
     def evidence(self, samples, vectors=None):
@@ -128,7 +149,7 @@ class EnsembleClassifier(Classifier):
     def state(self):
         return {"ensemble.coef": self.meta_.coef, "ensemble.intercept": self.meta_.intercept,
                 "ensemble.thresholds": self.thresholds_, "ensemble.signals": self.signals_,
-                **self.lexicon.state(), **self.zeroshot.state(), **self.supervised.state()}
+                **self.lexicon.state(), **self.zeroshot.state(), **self.supervised.state(), **self.ngrams.state()}
 
     def load_state(self, state):
         if state["ensemble.coef"].shape[1] != len(SIGNALS):
@@ -140,4 +161,5 @@ class EnsembleClassifier(Classifier):
         self.lexicon.load_state(state)
         self.zeroshot.load_state(state)
         self.supervised.load_state(state)
+        self.ngrams.load_state(state)
         return self

@@ -63,4 +63,6 @@ def _parse(path, number, raw: bytes, known_labels, need_labels) -> Sample:
                                      f"{', '.join(known_labels)}")
         labels = tuple(labels)
     lang = data.get("lang")
-    return Sample(id=str(data["id"]), text=text, lang=lang if isinstance(lang, str) else None, labels=labels)
+    source = data.get("source")  # the page a training passage paraphrases: cross-validation keeps it whole
+    return Sample(id=str(data["id"]), text=text, lang=lang if isinstance(lang, str) else None, labels=labels,
+                  group=source if isinstance(source, str) and source else None)

@@ -1,8 +1,12 @@
 """The labelled training passages: every *.jsonl file under a folder.
 
-Each file is one writing batch (`Sample.group`): cross-validation holds
-whole files out, so thresholds and the choice of signals are tested on
-passages phrased unlike the ones they were fitted on.
+    corpora/training/real/      paraphrases of real public passages, each with its `source` page
+    corpora/training/written/   passages the team wrote, one file per writing batch
+
+Cross-validation holds out whole groups (`Sample.group`): a real passage's
+source page, else its file (a writing batch). Thresholds and the choice of
+signals are so tested on passages phrased unlike the ones they were fitted
+on, as the reports a user brings will be.
 """
 from __future__ import annotations
 
@@ -28,5 +32,6 @@ def load_training(folder: Path | None, book: Codebook) -> list[Sample]:
             if sample.id in seen:
                 raise InputLineError(f"{path}: id {sample.id!r} is also in {seen[sample.id]}")
             seen[sample.id] = path
-            samples.append(replace(sample, group=str(path.relative_to(folder)) if folder.is_dir() else path.name))
+            batch = str(path.relative_to(folder)) if folder.is_dir() else path.name
+            samples.append(replace(sample, group=sample.group or batch))
     return samples
