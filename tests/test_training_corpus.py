@@ -69,3 +69,17 @@ def test_the_development_set_stays_out_of_training():
     training = records(REAL) + records(TRAINING / "written")
     close = [r["id"] for r in training if len(runs(r["text"]) & dev) >= 2]
     assert not close, close[:10]
+
+
+def test_the_second_labelling_covers_15_percent_and_the_corpus_carries_the_settled_labels():
+    agreement = REPO / "docs" / "agreement"
+    real = {r["id"]: r for r in records(REAL)}
+    first = [json.loads(line) for line in (agreement / "coder_a.jsonl").read_text("utf-8").splitlines()]
+    second = [json.loads(line) for line in (agreement / "coder_b.jsonl").read_text("utf-8").splitlines()]
+    assert [c["id"] for c in first] == [c["id"] for c in second]
+    assert {c["id"] for c in first} <= set(real) and len(first) >= int(0.15 * len(real))  # 15%, rounded down
+    disagreements = {a["id"] for a, b in zip(first, second) if sorted(a["labels"]) != sorted(b["labels"])}
+    resolved = {r["id"]: r for r in map(json.loads, (agreement / "resolved.jsonl").read_text("utf-8").splitlines())}
+    assert set(resolved) == disagreements
+    for pid, decision in resolved.items():
+        assert sorted(real[pid]["labels"]) == sorted(decision["labels"]) and decision["rule"], pid
