@@ -77,7 +77,7 @@ def test_the_second_labelling_covers_15_percent_and_the_corpus_carries_the_settl
     first = [json.loads(line) for line in (agreement / "coder_a.jsonl").read_text("utf-8").splitlines()]
     second = [json.loads(line) for line in (agreement / "coder_b.jsonl").read_text("utf-8").splitlines()]
     assert [c["id"] for c in first] == [c["id"] for c in second]
-    assert {c["id"] for c in first} <= set(real) and len(first) >= int(0.15 * len(real))  # 15%, rounded down
+    assert {c["id"] for c in first} <= set(real) and len(first) >= 0.15 * len(real)
     disagreements = {a["id"] for a, b in zip(first, second) if sorted(a["labels"]) != sorted(b["labels"])}
     resolved = {r["id"]: r for r in map(json.loads, (agreement / "resolved.jsonl").read_text("utf-8").splitlines())}
     assert set(resolved) == disagreements
