@@ -144,7 +144,7 @@ def corpus_city_files(root: Path | None, excluded: Iterable[Path] = ()) -> list[
     """The `cities.csv` files of a corpus, outside textci's own output folders."""
     if not root or not Path(root).is_dir():
         return []
-    return list(find_named(Path(root), "cities.csv", excluded))
+    return find_named(Path(root), "cities.csv", excluded)
 
 
 def _relative_folder(csv_path: Path, root: Path | None) -> PurePosixPath:

@@ -459,9 +459,8 @@ def cmd_export(args) -> int:
 def cmd_import(args) -> int:
     from . import codebook
     from .io import write_jsonl
-    from .qda import import_qdpx
-
     from .markers import mark_output
+    from .qda import import_qdpx
 
     by_coder = import_qdpx(args.project, codebook.load(args.codebook))
     outdir = args.outdir or args.into / "codings"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 MARKER = ".textci-output"
@@ -29,6 +29,11 @@ def mark_output(folder: Path, command: str) -> None:
         marker.write_text(json.dumps(note) + "\n", encoding="utf-8")
 
 
+def holds_files(folder: Path) -> bool:
+    """True when the folder holds anything besides textci's marker (i.e. results a command could overwrite)."""
+    return any(entry.name != MARKER for entry in Path(folder).iterdir())
+
+
 def is_output(folder: str | os.PathLike) -> bool:
     """True for a folder textci wrote (marker file, or a workspace's state folder)."""
     return os.path.isfile(os.path.join(folder, MARKER)) or os.path.isdir(os.path.join(folder, LEGACY_STATE))
@@ -44,12 +49,12 @@ class FolderFilter:
         return os.path.realpath(folder) in self.excluded or is_output(folder)
 
 
-def find_named(root: Path, name: str, excluded: Iterable[str | os.PathLike] = ()) -> Iterator[Path]:
+def find_named(root: Path, name: str, excluded: Iterable[str | os.PathLike] = ()) -> list[Path]:
     """Every file called `name` under root, sorted, outside textci's own output folders."""
     folders = FolderFilter(excluded)
     found = []
     for current, subfolders, files in os.walk(root):
-        subfolders[:] = sorted(d for d in subfolders if not folders.skip(os.path.join(current, d)))
+        subfolders[:] = [d for d in subfolders if not folders.skip(os.path.join(current, d))]
         if name in files:
             found.append(Path(current) / name)
-    yield from sorted(found)
+    return sorted(found)

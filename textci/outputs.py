@@ -6,18 +6,18 @@ from pathlib import Path
 from .errors import UsageError
 from .extraction import ExtractionResult
 from .io import write_jsonl
-from .markers import MARKER, mark_output
+from .markers import holds_files, mark_output
 
 
-def prepare_outdir(outdir: Path, force: bool, command: str = "extract") -> None:
+def prepare_outdir(outdir: Path, force: bool) -> None:
     """Create and mark OUTDIR; an existing non-empty one needs force (nothing is overwritten by surprise)."""
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
         raise UsageError(f"{outdir} exists and is not a folder; choose another -o")
-    if outdir.exists() and any(p.name != MARKER for p in outdir.iterdir()) and not force:
+    if outdir.exists() and holds_files(outdir) and not force:
         raise UsageError(f"{outdir} already exists and is not empty; pass --force to overwrite "
                          "its results, or choose another -o")
-    mark_output(outdir, command)
+    mark_output(outdir, "extract")
 
 
 def write_extraction(result: ExtractionResult, outdir: Path) -> None:

@@ -23,7 +23,7 @@ from .. import workspace as W
 from ..errors import NothingToRead, UsageError
 from ..interrupt import Interrupted
 from ..io import write_atomic, write_jsonl
-from ..markers import MARKER, mark_output
+from ..markers import holds_files, mark_output
 from .cache import STATE, FileHashes, ResultCache, digest
 from .progress import Progress
 from .work import LIMIT_FAILURES, classify_records, document_records, failure_kind
@@ -111,8 +111,7 @@ def check_workspace(folder: Path, force: bool) -> None:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} exists and is not a folder; choose another -o")
-    if folder.is_dir() and not (folder / STATE).is_dir() and any(p.name != MARKER for p in folder.iterdir()) \
-            and not force:
+    if folder.is_dir() and not (folder / STATE).is_dir() and holds_files(folder) and not force:
         raise UsageError(f"{folder} is not empty and is not a textci workspace; pass --force to use it "
                          "anyway, or choose another -o")
     folder.mkdir(parents=True, exist_ok=True)

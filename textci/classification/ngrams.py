@@ -37,9 +37,12 @@ class CharNgramClassifier(Classifier):
 
     def features(self, texts: list[str]):
         """Sublinear tf x idf, L2-normalised rows (as scikit-learn's TfidfVectorizer, from saved arrays)."""
+        return self._weigh(self._vectorizer.transform(texts))
+
+    def _weigh(self, counts):
         from sklearn.preprocessing import normalize
 
-        counts = self._vectorizer.transform(texts)
+        counts = counts.astype(np.float32)  # a copy: the caller's counts stay counts
         counts.data = 1.0 + np.log(counts.data)
         return normalize(counts.multiply(self.idf_).tocsr())
 
@@ -53,9 +56,10 @@ class CharNgramClassifier(Classifier):
         keep = np.sort(np.argsort(-document_frequency, kind="stable")[:MAX_FEATURES])
         names = counter.get_feature_names_out()[keep]
         self.vocabulary_ = np.array(names, dtype=str)  # a fixed-width string array: saved without pickle
-        self.idf_ = TfidfTransformer(sublinear_tf=True).fit(counts[:, keep]).idf_.astype(np.float32)
+        counts = counts[:, keep]  # columns in vocabulary order, as the saved vectorizer will count them
+        self.idf_ = TfidfTransformer(sublinear_tf=True).fit(counts).idf_.astype(np.float32)
         self._vectorizer = _counter({str(n): i for i, n in enumerate(self.vocabulary_)})
-        self.units_ = LinearUnits.fit(self.features(texts), Y, C=self.C, balanced=True)
+        self.units_ = LinearUnits.fit(self._weigh(counts), Y, C=self.C, balanced=True)
         return self
 
     def decision(self, samples, vectors=None) -> np.ndarray:

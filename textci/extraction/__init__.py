@@ -7,8 +7,8 @@
 from __future__ import annotations
 
 import os
-from contextlib import closing
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
