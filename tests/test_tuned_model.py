@@ -1,0 +1,83 @@
+"""`textci train --embedder e5-tuned`: a model folder that ships only the tuned layers, reproducibly."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from textci.classification import load
+from textci.classification.tuned import TUNED_FILE, selection_split
+from textci.cli import main
+from textci.encoder.tuning import tuned_digest
+from textci.data import Sample
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def small_training(tmp_path_factory) -> Path:
+    """120 real-corpus passages of three languages, with their source pages."""
+    folder = tmp_path_factory.mktemp("training")
+    lines = []
+    for lang in ("en", "fr", "de"):
+        lines += (ROOT / "corpora" / "training" / "real" / f"{lang}.jsonl").read_text("utf-8").splitlines()[:40]
+    (folder / "real.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    return folder
+
+
+def train_small(training: Path, output: Path) -> None:
+    assert main(["train", "--training", str(training), "-o", str(output), "--embedder", "e5-tuned",
+                 "--tune-layers", "1", "--tune-epochs", "2", "--threads", "1", "--seed", "3"]) == 0
+
+
+def test_tuned_model_folder_round_trip(small_training, tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTCI_CACHE", "off")
+    train_small(small_training, tmp_path / "tuned")
+    folder = tmp_path / "tuned"
+    info = json.loads((folder / "model.json").read_text("utf-8"))
+    digest = info["encoder"]["tuning"]["sha256"]
+    assert info["embedder"] == f"e5-tuned/{digest[:16]}"
+    assert (folder / TUNED_FILE).stat().st_size < 4e6  # one layer in float16, not the 118M-weight model
+    # a fresh process would load the layers from the folder: the same predictions as the CLI writes
+    passages = tmp_path / "passages.jsonl"
+    passages.write_text("\n".join(json.dumps({"id": f"p{i}", "text": text, "lang": "en"}) for i, text in enumerate([
+        "The partners adopted a joint strategy with shared goals for the whole city.",
+        "Le conseil municipal a voté le budget de la police municipale.",
+        "Die Koordinierungsstelle unterstützt alle beteiligten Träger."])) + "\n", "utf-8")
+    assert main(["classify", str(passages), "-o", str(tmp_path / "out.jsonl"), "--model", str(folder)]) == 0
+    written = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
+    model = load(folder)
+    again = [p.to_json() for p in model.classify([Sample(w["id"], t, "en") for w, t in zip(written, [
+        json.loads(line)["text"] for line in passages.read_text("utf-8").splitlines()])])]
+    assert [w["scores"] for w in written] == [a["scores"] for a in again]
+
+
+def test_tuning_is_reproducible_and_a_changed_file_is_refused(small_training, tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTCI_CACHE", "off")
+    train_small(small_training, tmp_path / "a")
+    train_small(small_training, tmp_path / "b")
+    assert tuned_digest(tmp_path / "a" / TUNED_FILE) == tuned_digest(tmp_path / "b" / TUNED_FILE)
+    a, b = (json.loads((tmp_path / name / "model.json").read_text("utf-8")) for name in "ab")
+    assert a["embedder"] == b["embedder"] and a["thresholds"] == b["thresholds"]
+    data = bytearray((tmp_path / "a" / TUNED_FILE).read_bytes())
+    data[-1] ^= 0x01  # one bit of the last tuned weight
+    (tmp_path / "a" / TUNED_FILE).write_bytes(bytes(data))
+    from textci.classification import embeddings
+    embeddings._REGISTERED.clear()  # a new process would have nothing registered
+    with pytest.raises(Exception, match="not the tuned encoder"):
+        load(tmp_path / "a")
+
+
+def test_selection_split_keeps_whole_pages_apart():
+    rng = random.Random(0)
+    samples = [Sample(f"s{i}", "text", "en", group=f"https://example.org/page{rng.randrange(200)}")
+               for i in range(2000)] + [Sample(f"w{i}", "text", "en", group="written/batch1.jsonl") for i in range(50)]
+    tuning, selection = selection_split(samples)
+    assert sorted(tuning + selection) == list(range(len(samples)))
+    assert not {samples[i].group for i in tuning} & {samples[i].group for i in selection}
+    assert all(samples[i].group.startswith("https://") for i in selection)
+    assert 0.08 < len(selection) / len(samples) < 0.22

