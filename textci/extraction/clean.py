@@ -72,7 +72,9 @@ def join_lines(lines: list[str], vocab: Counter[str], word_pairs: bool = False) 
             out = line
             continue
         match = _TRAILING_HYPHEN.search(out[-2:])
-        if match:
+        if line[0] in ".,;:!?)" and out[-1:].isalnum():
+            out += line  # the line was cut after a raised marker: "award" + ". It was"
+        elif match:
             out = _join_hyphenated(out, line, vocab, word_pairs)
         else:
             out = f"{out} {line}"

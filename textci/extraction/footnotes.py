@@ -21,7 +21,8 @@ SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 RAISE = 0.2     # a marker's baseline sits this share of the line's type size above it
 UNITS = frozenset("m km cm mm dm ft in m2 µm".split())  # "m²" is square metres, not a note
 _UNICODE_MARKER = re.compile(rf"(?<=[^\W\d_]{{2}})[{SUPERSCRIPTS}]+(?=[\s.,;:!?)]|$)")
-_NOTE_START = re.compile(r"^\s*(?:\d{1,3}|[*†‡§]{1,3})(?:[.)]?\s+|(?=[A-ZÀ-Ý]))\S")
+_SPACE_BEFORE_STOP = re.compile(r"(?<=[^\W\d_]) (?=[.,;:!?](?:\s|$))")
+_NOTE_START = re.compile(r"^\s*(\d{1,3}|[*†‡§]{1,3})(?:[.)]?\s+|(?=[A-ZÀ-Ý]))(?=\S)")
 SMALLER = 0.92  # note lines are set at most this share of the body's type size
 
 
@@ -31,6 +32,8 @@ class Box:
 
     bottom: float
     top: float
+    left: float = 0.0
+    right: float = 0.0
 
     @property
     def height(self) -> float:
@@ -57,7 +60,8 @@ def drop_unicode_markers(text: str) -> tuple[str, int]:
         removed += 1
         return ""
 
-    return _UNICODE_MARKER.sub(keep_units, text), removed
+    text = _UNICODE_MARKER.sub(keep_units, text)
+    return (_SPACE_BEFORE_STOP.sub("", text) if removed else text), removed
 
 
 _DETACHED = re.compile(r"^\s*(?:[\d*†‡§]{1,3}[\s,]*){1,4}$")
@@ -140,4 +144,12 @@ def split_notes(lines: list[Line], page_height: float) -> tuple[list[Line], list
     if any(not (l.size < SMALLER * body_size) for l in region):
         return lines, []
     notes = set(map(id, region))
-    return [l for l in lines if id(l) not in notes], region
+    return [l for l in lines if id(l) not in notes], [_labelled(l) for l in region]
+
+
+def _labelled(line: Line) -> Line:
+    """A note line with its printed number taken off the front (into `mark`), like a raised one."""
+    match = None if line.mark else _NOTE_START.match(line.text)
+    if not match:
+        return line
+    return replace(line, text=line.text[match.end():], mark=match.group(1))

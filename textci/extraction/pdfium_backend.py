@@ -67,7 +67,7 @@ class _Glyphs:
 
     def box(self, index: int) -> Box:
         self.raw.FPDFText_GetLooseCharBox(self.handle, index, ctypes.byref(self.rect))
-        return Box(self.rect.bottom, self.rect.top)
+        return Box(self.rect.bottom, self.rect.top, self.rect.left, self.rect.right)
 
     def angle(self, index: int) -> float:
         return self.raw.FPDFText_GetCharAngle(self.handle, index)
@@ -127,11 +127,12 @@ def _lines(textpage, height: float) -> tuple[list[Line], Counter]:
         piece = text[a:b] if not edits else "".join(edits.get(i, text[i]) for i in range(a, b))
         lines.append(Line(piece.strip(), *box, size, label, rotated))
 
+    label = ""  # a note's raised number, for the segment that follows it (perhaps on PDFium's next row)
     for row in _ROW.finditer(text):
         start = end = -1  # character span of the current segment
         size = 0.0
         bx0 = by0 = bx1 = by1 = last_x1 = 0.0
-        label, rotated, previous = "", False, -1
+        rotated, previous = False, -1
         for token in _TOKEN.finditer(text, row.start(), row.end()):
             first, last = token.span()
             last -= 1
@@ -159,22 +160,22 @@ def _lines(textpage, height: float) -> tuple[list[Line], Counter]:
                 if (x0 - last_x1 > GAP * char_height and not lone_bullet) or x0 < last_x1 - 4 * char_height:
                     emit(start, end, (bx0, by0, bx1, by1), size, label, rotated)
                     start, label, previous = -1, "", -1
-            if text[last] in MARKER_CHARS:
-                run = _marker_run(text, first, last)
+            stop = last - 1 if text[last] in _TIGHT_PUNCT and last > first else last  # "award1."
+            if text[stop] in MARKER_CHARS:
+                run = _marker_run(text, first, stop)
                 if run == first and start >= 0 and not _ends_word(text, end):
                     run = -1  # a number after a formula's variable or a figure, not after a word
-                if run >= 0 and _is_marker(text, glyph, run, first, previous if start >= 0 else -1,
-                                           token.end(), row.end()):
-                    for i in range(run, last + 1):
+                if run >= 0 and _is_marker(text, glyph, run, first, previous if start >= 0 else -1, token.end()):
+                    for i in range(run, stop + 1):
                         edits[i] = ""
-                    if run == first and start < 0:  # a raised label opening the line: a note's number
+                    if run == first and stop == last and start < 0:  # a raised number opening a line: a note's
                         label = text[first:last + 1]
                         counts["note label"] += 1
                         continue
                     counts["footnote marker"] += 1
                     if run == first and first > 0 and text[first - 1] == " ":
                         edits[first - 1] = ""
-                    elif text[last + 1:last + 2] == " " and text[last + 2:last + 3] in _TIGHT_PUNCT:
+                    elif stop == last and text[last + 1:last + 2] == " " and text[last + 2:last + 3] in _TIGHT_PUNCT:
                         edits[last + 1] = ""
             if start < 0:
                 start, bx0, by0, bx1, by1 = first, x0, y0, x1, y1
@@ -195,23 +196,25 @@ def _lines(textpage, height: float) -> tuple[list[Line], Counter]:
             end, last_x1, previous = token.end(), x1, first
         if start >= 0:
             emit(start, end, (bx0, by0, bx1, by1), size, label, rotated)
+            label = ""
     return [l for l in lines if l.text], counts
 
 
-def _is_marker(text: str, glyph: _Glyphs, run: int, first: int, previous: int, after: int, row_end: int) -> bool:
+def _is_marker(text: str, glyph: _Glyphs, run: int, first: int, previous: int, after: int) -> bool:
     """Is the note-marker run raised against the word it follows (or, first on a line, precedes)?"""
+    marker = glyph.box(run)
     if run > first:
-        reference = run - 1 if text[run - 1].isalpha() else first
+        reference = glyph.box(run - 1 if text[run - 1].isalpha() else first)
     elif previous >= 0:
-        reference = previous
-    else:
-        following = _TOKEN.search(text, after, row_end)
-        if following is None:
+        reference = glyph.box(previous)
+    else:  # a note's number: the word after it may be on PDFium's next row, as rise breaks rows
+        following = _TOKEN.search(text, after)
+        if following is None or not text[following.start()].isalpha():
             return False
-        reference = following.start()
-    if not text[reference].isalpha():
-        return False
-    return is_raised(glyph.box(run), glyph.box(reference))
+        reference = glyph.box(following.start())
+        if not 0 <= reference.left - marker.right < 2 * reference.height:
+            return False
+    return is_raised(marker, reference)
 
 
 def _rect_lines(textpage, height: float) -> list[Line]:
