@@ -171,21 +171,22 @@ def footnoted_pdf(path: Path, before: str, word: str, after: str, note: str, sty
     """A paragraph whose `word` carries a raised footnote marker "1", and the footnote at the page foot.
 
     `style` is "rise" (text rise, same size), "small" (smaller and raised, as
-    word processors set a superscript) or "unicode" (the character ¹).
+    word processors set a superscript), "spaced" (small and raised, with a
+    space either side) or "unicode" (the character ¹).
     """
     c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
     text = c.beginText(56, H - 100)
     text.setFont("Vera", 11)
-    text.textOut(before + " " + word)
+    text.textOut(before + " " + word if word else before + " ")
     if style == "unicode":
         text.textOut("\u00b9")
     else:
         text.setRise(4 if style == "rise" else 4.5)
         text.setFont("Vera", 11 if style == "rise" else 7)
-        text.textOut("1")
+        text.textOut("1 " if style == "spaced" else "1")
         text.setRise(0)
         text.setFont("Vera", 11)
-    text.textOut(after if after[:1] in ".,;:" else " " + after)
+    text.textOut(after if after[:1] in ".,;:" or style == "spaced" else " " + after)
     c.drawText(text)
     y = H - 100
     for line in _wrap("The council will report on the results every year to the residents of the district "
