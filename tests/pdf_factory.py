@@ -251,3 +251,26 @@ def three_columns_with_footnote_pdf(path: Path, columns: list[str], note: str) -
     c.showPage()
     c.save()
     return path
+
+
+def scanned_list_pdf(path: Path, intro: str, items: list[str], shape: str = "dot") -> Path:
+    """A scanned page with a bulleted list: a dot or a square a tab's width before each item."""
+    from PIL import Image, ImageDraw, ImageFont
+    from reportlab.lib.utils import ImageReader
+
+    img = Image.new("L", (1654, 2339), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(FONT_DIR / "Vera.ttf"), 40)
+    draw.text((150, 200), intro, font=font, fill=0)
+    for i, item in enumerate(items):
+        y = 290 + i * 70
+        (draw.ellipse if shape == "dot" else draw.rectangle)((160, y + 14, 178, y + 32), fill=0)
+        draw.text((230, y), item, font=font, fill=0)
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG")
+    buffer.seek(0)
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    c.drawImage(ImageReader(buffer), 0, 0, W, H)
+    c.showPage()
+    c.save()
+    return path

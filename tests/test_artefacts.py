@@ -1,10 +1,11 @@
 """Artefacts a person reading the page skips: note markers, bullets, margin stamps (issue 16)."""
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from pdf_factory import (SYMBOL_BULLETS, footnoted_pdf, stamped_pdf, symbol_bullets_pdf,
+from pdf_factory import (SYMBOL_BULLETS, footnoted_pdf, scanned_list_pdf, stamped_pdf, symbol_bullets_pdf,
                          three_columns_with_footnote_pdf)
 from textci.extraction import ExtractOptions, extract
 
@@ -95,3 +96,15 @@ def test_three_columns_stay_in_order_with_a_footnote_under_two_of_them(tmp_path)
     assert order == sorted(order)
     assert flat.count("Finally a small fund") == 10
     assert "The strategy was adopted by the council on 12 March." in [p.text for p in document.passages]
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed")
+@pytest.mark.parametrize("shape", ["dot", "square"])
+def test_bullets_of_a_scanned_list_are_list_marks_whatever_tesseract_reads(tmp_path, shape):
+    items = ["Repair the street lights in the park.", "Open the youth centre on Sundays.",
+             "Pay for a night bus to the station."]
+    path = scanned_list_pdf(tmp_path / "scan.pdf", "The council will do three things:", items, shape)
+    document = extract([path], ExtractOptions(), workers=1).documents[0]
+    assert document.method == "ocr"
+    assert [p.text for p in document.passages if p.text in items] == items
+    assert all(line[2:] in items for line in document.page_records[0].text.splitlines()[1:] if line)
