@@ -208,7 +208,8 @@ def _clean_pages(raw_pages: list[RawPage], doc_id: str, name: str, doc_lang: str
 
 def _clean_line(line: Line) -> Line:
     """Normalised text without glued superscript markers."""
-    return replace(line, text=clean.normalise(footnotes.drop_unicode_markers(line.text)[0]))
+    text = clean.normalise(footnotes.drop_unicode_markers(line.text)[0])
+    return line if text == line.text else replace(line, text=text)
 
 
 def _list_item(line: Line) -> Line:

@@ -98,7 +98,7 @@ def drop_detached_markers(lines: list[Line]) -> tuple[list[Line], int]:
 
 def _follows(marker: Line, line: Line) -> bool:
     """The marker sits raised and smaller right after the last word of `line`."""
-    if line.vertical_overlap(marker) < 0.3 or not 0 <= marker.x0 - line.x1 < line.size:
+    if not 0 <= marker.x0 - line.x1 < line.size or line.vertical_overlap(marker) < 0.3:
         return False
     if not _WORD_END.search(line.text):
         return False

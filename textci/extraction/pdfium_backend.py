@@ -163,8 +163,8 @@ def _lines(textpage, height: float) -> tuple[list[Line], Counter]:
             stop = last - 1 if text[last] in _TIGHT_PUNCT and last > first else last  # "award1."
             if text[stop] in MARKER_CHARS:
                 run = _marker_run(text, first, stop)
-                if run == first and start >= 0 and not _ends_word(text, end):
-                    run = -1  # a number after a formula's variable or a figure, not after a word
+                if run == first and start >= 0 and (y1 > by1 - 0.15 * (by1 - by0) or not _ends_word(text, end)):
+                    run = -1  # on the line's baseline, or after a formula's variable or a figure: not a marker
                 if run >= 0 and _is_marker(text, glyph, run, first, previous if start >= 0 else -1, token.end()):
                     for i in range(run, stop + 1):
                         edits[i] = ""
