@@ -8,6 +8,9 @@ Measures, in the same run and on the same pages:
 and scores each against probes.jsonl (text a correct extraction must contain,
 or must not contain for furniture probes). OCR is off for the timings so that
 all rows read the same text layers; the OCR pass rate is reported on its own.
+Last, how many artefacts of each kind (note markers, bullets, private-use and
+symbol-font glyphs, rotated text, footnote lines) extraction took out of the
+body text, per document.
 
     .venv/bin/python scripts/bench_extract.py [--pdfdir ../shared/realpdfs] [--json out.json]
 """
@@ -24,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from textci.extraction.document import ExtractOptions, extract_document  # noqa: E402
+from textci.extraction.document import ExtractOptions, count_artefacts, extract_document  # noqa: E402
 
 
 def norm(text: str) -> str:
@@ -119,6 +122,15 @@ def main() -> int:
     print(f"{'file':58s} " + " ".join(f"{r['name'][:18]:>18s}" for r in rows[:4]))
     for f in files:
         print(f"{f:58s} " + " ".join(f"{r['per_file'].get(f, '-'):>18s}" for r in rows[:4]))
+    artefacts: dict[str, dict[str, int]] = defaultdict(dict)
+    for pdf in pdfs:
+        for kind, n in count_artefacts(pdf, ExtractOptions(ocr=False, segment=False)).items():
+            if n:
+                artefacts[kind][pdf.name] = n
+    print("\nartefacts found and taken out of the body text (OCR off):")
+    print(f"{'kind':40s} {'found':>6s}  documents")
+    for kind, per_file in sorted(artefacts.items()):
+        print(f"{kind:40s} {sum(per_file.values()):6d}  " + ", ".join(f"{f.split('.')[0]} {n}" for f, n in sorted(per_file.items())))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0

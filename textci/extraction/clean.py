@@ -7,7 +7,8 @@ from collections import Counter
 
 # Characters PDF backends use to mark a hyphen they consider soft (line-end).
 SOFT_HYPHENS = "\x02\ufffe\xad"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\u200b-\u200d\u2060]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\u200b-\u200d\u2060"
+                      "\ue000-\uf8ff\U000f0000-\U0010ffff]")  # private-use glyphs have no meaning we know
 _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t]+")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 # Words after a dangling hyphen that show it is a real one ("Jugend- und Familienhilfe").
@@ -16,7 +17,7 @@ CONJUNCTIONS = frozenset(
 
 
 def normalise(text: str) -> str:
-    """NFKC (ligatures, full-width forms), plain spaces, no control characters."""
+    """NFKC (ligatures, full-width forms), plain spaces, no control or private-use characters."""
     text = unicodedata.normalize("NFKC", text.replace("\x02", "\xad").replace("\ufffe", "\xad"))
     text = _CONTROL.sub("", text)
     return _SPACES.sub(" ", text)
@@ -71,7 +72,9 @@ def join_lines(lines: list[str], vocab: Counter[str], word_pairs: bool = False) 
             out = line
             continue
         match = _TRAILING_HYPHEN.search(out[-2:])
-        if match:
+        if line[0] in ".,;:!?)" and out[-1:].isalnum():
+            out += line  # the line was cut after a raised marker: "award" + ". It was"
+        elif match:
             out = _join_hyphenated(out, line, vocab, word_pairs)
         else:
             out = f"{out} {line}"

@@ -3,7 +3,9 @@
 A line is furniture when it sits in the top or bottom band of the page and
 its text (digits masked) recurs in that band on many pages, or when it is a
 bare page number there. Repetition, not position alone, decides: a heading
-near the top of one page is body text.
+near the top of one page is body text. Text set at an angle (a stamp, a
+vertical margin note) is furniture wherever it sits once it recurs on a
+second page.
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ def _key(text: str) -> str:
 
 
 def _band(line: Line, page: RawPage) -> str | None:
+    if line.rotated:
+        return "rotated"
     if line.bottom <= page.height * BAND:
         return "top"
     if line.top >= page.height * (1 - BAND):
@@ -47,7 +51,8 @@ def find_furniture(pages: list[RawPage]) -> set[tuple[str, str]]:
     if text_pages < 2:
         return set()
     needed = max(2, round(0.25 * text_pages)) if text_pages >= 4 else 2
-    return {key for key, n in counts.items() if n >= needed and key[1].strip()}
+    return {key for key, n in counts.items()
+            if n >= (2 if key[0] == "rotated" else needed) and key[1].strip()}
 
 
 def strip_furniture(page: RawPage, furniture: set[tuple[str, str]]) -> tuple[Line, ...]:

@@ -25,6 +25,7 @@ _TERMINAL = tuple(".!?:;…»\"”)")
 class TextBlock:
     kind: str  # paragraph | heading | table
     lines: tuple[str, ...]
+    mark: str = ""  # the list mark or note label in front of it, outside its text
 
 
 def _is_numeric_cell(text: str) -> bool:
@@ -202,6 +203,8 @@ def _starts_new_block(prev: Line, line: Line, body_height: float, pitch: float) 
     bigger = max(prev.size, line.size) > (1 + tolerance) * body_height
     size_change = abs(prev.size - line.size) > tolerance * body_height
     stripped = line.text.lstrip()
+    if line.mark:
+        return True
     if stripped[:1] in BULLETS and stripped[1:2] == " ":
         return True
     if line.top < prev.top - 1:  # next column or a jump upwards
@@ -217,10 +220,13 @@ def _classify(lines: list[Line], body_height: float) -> TextBlock:
     texts = tuple(l.text for l in lines)
     joined = " ".join(texts)
     words = joined.split()
+    mark = lines[0].mark
     if numeric_share(joined) >= 0.4 and len(words) >= 3:
-        return TextBlock("table", texts)
+        return TextBlock("table", texts, mark)
     tall = median(l.size for l in lines) > 1.15 * body_height
+    if mark:  # a list item or a footnote
+        return TextBlock("paragraph", texts, mark)
     if (tall and len(words) <= 25) or (len(lines) == 1 and len(words) <= 10
                                         and not joined.rstrip().endswith(_TERMINAL[:3])):
-        return TextBlock("heading", texts)
-    return TextBlock("paragraph", texts)
+        return TextBlock("heading", texts, mark)
+    return TextBlock("paragraph", texts, mark)

@@ -16,6 +16,8 @@ class Line:
     x1: float
     bottom: float
     font_size: float = 0.0  # 0 when the backend does not know it
+    mark: str = ""          # a list mark or raised note label taken off the start of the line
+    rotated: bool = False   # set at an angle (a stamp, a vertical margin note): not body text
 
     @property
     def height(self) -> float:
@@ -46,6 +48,7 @@ class RawPage:
     lines: tuple[Line, ...]
     has_images: bool
     method: str = "text"
+    artefacts: tuple[tuple[str, int], ...] = ()  # (kind, count) the backend took out, for the benchmark
 
 
 def merge_fragments(lines: list[Line]) -> list[Line]:
@@ -73,7 +76,8 @@ def merge_fragments(lines: list[Line]) -> list[Line]:
                 tight = current.text.endswith(" ") or piece.text.startswith(" ") or gap < 0.1 * piece.height
                 current = Line(current.text + ("" if tight else " ") + piece.text, current.x0,
                                min(current.top, piece.top), max(current.x1, piece.x1),
-                               max(current.bottom, piece.bottom), max(current.font_size, piece.font_size))
+                               max(current.bottom, piece.bottom), max(current.font_size, piece.font_size),
+                               current.mark)
             else:
                 merged.append(current)
                 current = piece

@@ -1,7 +1,9 @@
 """OCR of image-only pages with Tesseract, returned as positioned lines.
 
 The OCR'd lines go through the same furniture, ordering and hyphenation
-steps as a text layer, so scanned and born-digital pages come out alike.
+steps as a text layer, so scanned and born-digital pages come out alike. A
+bullet at the start of a list line, whatever letter or symbol Tesseract reads
+it as, becomes the line's list mark.
 """
 from __future__ import annotations
 
@@ -62,9 +64,41 @@ def ocr_page(pdf, index: int, langs: str) -> RawPage:
                                          timeout=120)
     except Exception as exc:
         raise OCRFailed(f"Tesseract failed on this page ({exc}); check the tesseract install") from exc
+    bullets = bullet_words(data)
     words = []
     for i, text in enumerate(data["text"]):
-        if text.strip() and float(data["conf"][i]) >= 0:
+        if text.strip() and float(data["conf"][i]) >= 0 and i not in bullets:
             x, y, w, h = (data[k][i] / scale for k in ("left", "top", "width", "height"))
-            words.append(Line(text, x, y, x + w, y + h))
+            words.append(Line(text, x, y, x + w, y + h, mark="•" if i - 1 in bullets else ""))
     return RawPage(index + 1, width, height, tuple(merge_fragments(words)), True, method="ocr")
+
+
+# What Tesseract makes of a bullet glyph: a letter, a symbol, a stray mark.
+BULLET_READINGS = frozenset("• · ° º © ® @ « » * + > ~ ¢ ¤ ø = | o e c m n mtm e. o. ©)".split())
+BULLET_GAP = 0.6    # a bullet stands apart from the item's first word by this share of the line height
+BULLET_HEIGHT = 0.8  # and is no taller than this share of the item's other words
+
+
+def bullet_words(data: dict) -> set[int]:
+    """Indices of words that are a list bullet, however read, at the start of a line.
+
+    A reading alone is not enough ("e" and "o" are words in Italian and
+    Spanish): the glyph must also be small beside the line's words and stand
+    apart from the first of them, as a bullet set before a tab does.
+    """
+    lines: dict[tuple, list[int]] = {}
+    for i, text in enumerate(data["text"]):
+        if text.strip() and float(data["conf"][i]) >= 0:
+            lines.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(i)
+    found = set()
+    for words in lines.values():
+        reading = data["text"][words[0]].strip()
+        if len(words) < 3 or not (reading.lower() in BULLET_READINGS or len(reading) <= 2 and not reading.isalnum()):
+            continue
+        first, second = words[0], words[1]
+        height = sorted(data["height"][i] for i in words[1:])[len(words[1:]) // 2]
+        gap = data["left"][second] - (data["left"][first] + data["width"][first])
+        if data["height"][first] <= BULLET_HEIGHT * height and gap >= BULLET_GAP * height \
+                and data["text"][second][:1].isalnum():
+            found.add(first)
+    return found
