@@ -1,9 +1,12 @@
 """Bytes -> text for the formats that carry no reliable declaration (TXT, MD, HTML).
 
 A byte-order mark decides first, then what the file declares (HTML), then
-strict UTF-8, then charset-normalizer's detection (windows-1252, UTF-16
-without a mark, ...). Text that decodes only into control characters is not
-text at all.
+zero bytes (UTF-16 without a mark), then strict UTF-8, then windows-1252 when
+every non-ASCII character it yields is a Western European letter or
+typographic mark (the encoding of most legacy files in the corpus languages;
+charset-normalizer confuses it with look-alike code pages on short texts),
+then charset-normalizer's detection. Text that decodes only into control
+characters is not text at all.
 """
 from __future__ import annotations
 
@@ -34,6 +37,9 @@ def decode(data: bytes, declared: str | None = None) -> str:
         return _checked(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    western = _western(data)
+    if western is not None:
+        return _checked(western)
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -41,6 +47,19 @@ def decode(data: bytes, declared: str | None = None) -> str:
         raise errors.NotText("the file does not decode as text in any common encoding; it may be binary "
                              "(an image or a document saved with the wrong extension)")
     return _checked(str(best))
+
+
+_WESTERN = re.compile("[^\x00-\x7f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0152\u0153\u0160\u0161\u0178"
+                      "\u017d\u017e\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2022\u2026\u20ac"
+                      "\u00a0\u00a7\u00b0\u00ab\u00bb\u00a3\u00b7\u00b4\u00e0\u00ba\u00aa\u00bf\u00a1]")
+
+
+def _western(data: bytes) -> str | None:
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    return None if _WESTERN.search(text) else text
 
 
 def _known(name: str) -> str | None:
