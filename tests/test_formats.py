@@ -313,3 +313,31 @@ def test_include_globs_choose_the_files_read(tmp_path):
     result = extract([corpus], workers=1, include=["*.html", "*.md"])
     assert [d.file for d in result.documents] == ["README.md", "web/Southport_news.html"]
     assert result.errors == () and result.exit_status == 0
+
+
+@pytest.mark.slow
+def test_run_on_city_folders_of_mixed_formats_reports_each_with_its_own_kind_of_link(tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    for city in ("Northbridge", "Eastwick", "Southport"):
+        (corpus / city).mkdir(parents=True)
+    report_pdf(corpus / "Northbridge" / "plan.pdf", [[BODY, SECOND]])
+    write_docx(corpus / "Eastwick" / "evaluation.docx", para("Evaluation", style="Heading1") + para(BODY)
+               + para(SECOND))
+    (corpus / "Southport" / "news.html").write_bytes(BOILERPLATE_PAGE.format(body=BODY, second=SECOND)
+                                                     .encode("cp1252"))
+    (corpus / "Southport" / "budget.xlsx").write_bytes(b"PK\x03\x04")
+    workspace = tmp_path / "ws"
+    assert main(["run", str(corpus), "-o", str(workspace), "--no-ocr", "--workers", "2"]) == 0
+    assert "skipped 1 files of unsupported formats (1 .xlsx)" in capsys.readouterr().out
+    documents = [json.loads(l) for l in (workspace / "documents.jsonl").read_text().splitlines()]
+    assert {d["file"]: d["format"] for d in documents} == {
+        "Eastwick/evaluation.docx": "docx", "Northbridge/plan.pdf": "pdf", "Southport/news.html": "html"}
+    cities = (workspace / "cities.csv").read_text()
+    assert "Southport/news.html,Southport" in cities and "budget" not in cities
+    report = (workspace / "report.html").read_text()
+    assert "plan.pdf#page=1" in report and "news.html#:~:text=" in report
+    assert 'evaluation.docx"' in report and "evaluation.docx#" not in report
+    assert "1 PDF" in report and "1 DOCX" in report and "1 HTML" in report
+    assert main(["export", "qdpx", str(workspace), "-o", str(tmp_path / "project.qdpx")]) == 0
+    with zipfile.ZipFile(tmp_path / "project.qdpx") as project:
+        assert len([n for n in project.namelist() if n.startswith("Sources/")]) == 3
