@@ -105,7 +105,8 @@ def main() -> int:
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
-        subprocess.run([sys.executable, "-m", "textci.cli", "extract", str(args.pdfdir), "-o", out, "--force"],
+        subprocess.run([sys.executable, "-m", "textci.cli", "extract", str(args.pdfdir), "-o", out, "--force",
+                        "--include", "*.pdf"],
                        check=False, capture_output=True, cwd=ROOT)
     cli_seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -31,7 +31,7 @@ def real_passages():
     from textci.extraction import ExtractOptions, extract
 
     folders = [ROOT.parent / "shared" / "realpdfs", ROOT / "corpora" / "sample"]
-    result = extract([f for f in folders if f.is_dir()], ExtractOptions(ocr=False))
+    result = extract([f for f in folders if f.is_dir()], ExtractOptions(ocr=False), include=["*.pdf"])
     passages = [Sample(p.id, p.text, p.lang) for p in result.passages]
     docs = {p.id: p.doc_id for p in result.passages}
     for path in sorted((ROOT / "corpora" / "training" / "written").glob("*.jsonl")):

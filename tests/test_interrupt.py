@@ -245,7 +245,7 @@ def test_extract_classify_and_train_stop_on_ctrl_c_with_one_sentence_and_write_n
 def test_a_corpus_with_nothing_to_read_says_so_writes_no_report_and_exits_1(tmp_path):
     corpus = tmp_path / "reports"
     corpus.mkdir()
-    (corpus / "notes.txt").write_text("to read later")
+    (corpus / "notes.xlsx").write_bytes(b"PK\x03\x04")   # a spreadsheet: listed, not read
     os.symlink(tmp_path / "gone.pdf", corpus / "missing.pdf")
     done = subprocess.run([sys.executable, "-m", "textci.cli", "run", str(corpus), "-o", str(tmp_path / "ws")],
                           cwd=REPO, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)),
@@ -254,7 +254,8 @@ def test_a_corpus_with_nothing_to_read_says_so_writes_no_report_and_exits_1(tmp_
     assert "Traceback" not in done.stderr
     assert f"nothing to read in {corpus}" in done.stderr and "PDF" in done.stderr
     errors = [json.loads(line) for line in (tmp_path / "ws" / "errors.jsonl").read_text().splitlines()]
-    assert [(e["file"], e["error"]) for e in errors] == [("missing.pdf", "UnsafePath")]
+    assert [(e["file"], e["error"]) for e in errors] == [("missing.pdf", "UnsafePath"),
+                                                         ("notes.xlsx", "UnsupportedFormat")]
     assert not (tmp_path / "ws" / "report.html").exists()
 
     empty = tmp_path / "empty"

@@ -28,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "for Collective Impact conditions and urban-security issues.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    ex = sub.add_parser("extract", help="PDF files or folders -> clean, page-cited passages")
-    ex.add_argument("inputs", nargs="+", metavar="INPUT", help="PDF files or folders (searched recursively)")
+    ex = sub.add_parser("extract", help="reports (PDF, DOCX, ODT, HTML, TXT, MD) -> clean, page-cited passages")
+    ex.add_argument("inputs", nargs="+", metavar="INPUT", help="report files or folders (searched recursively)")
     ex.add_argument("-o", "--outdir", required=True, type=Path, help="folder for the JSONL results")
     ex.add_argument("--force", action="store_true", help="overwrite an existing OUTDIR's results")
     ex.add_argument("--extractor", choices=("pdfium", "pdfplumber"), default="pdfium",
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="memory in MB one document may use beyond the worker's start (default 1024)")
     ex.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                     help="documents processed in parallel (default: number of cores)")
+    _selection_options(ex)
     tr = sub.add_parser("train", help="train a classifier on labelled passages")
     tr.add_argument("-o", "--output", required=True, type=Path, help="model folder to write, e.g. models/NAME")
     tr.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
@@ -146,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     iq.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
 
     rn = sub.add_parser("run", help="extract -> classify -> themes -> compare -> report, in one workspace")
-    rn.add_argument("corpus", type=Path, metavar="CORPUS", help="folder of PDFs (with cities.csv or city folders)")
+    rn.add_argument("corpus", type=Path, metavar="CORPUS",
+                    help="folder of reports (with cities.csv or city folders)")
     rn.add_argument("-o", "--workspace", required=True, type=Path, help="workspace folder")
     rn.add_argument("--force", action="store_true", help="use a non-empty folder that is not a workspace yet")
     rn.add_argument("--scheduler", metavar="tcp://HOST:PORT",
@@ -162,7 +164,15 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--max-file-mb", type=_positive_int, default=1024, help="skip larger files (default 1024)")
     rn.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                     help="documents processed in parallel (default: number of cores)")
+    _selection_options(rn)
     return parser
+
+
+def _selection_options(sub) -> None:
+    sub.add_argument("--include", action="append", default=[], metavar="GLOB",
+                     help="read only files matching GLOB (path below the input folder, or file name); repeatable")
+    sub.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                     help="leave out files matching GLOB, e.g. 'README*' or 'notes/*'; repeatable")
 
 
 def _city_options(sub) -> None:
@@ -300,16 +310,22 @@ def cmd_extract(args) -> int:
 
     try:
         result = extract(args.inputs, options, workers=args.workers, limits=limits, on_document=progress,
-                         excluded=[args.outdir])
+                         excluded=[args.outdir], include=args.include, exclude=args.exclude)
     except NothingToRead as nothing:
         write_jsonl(args.outdir / "errors.jsonl", (e.to_json() for e in nothing.errors))
         raise NothingToRead(args.inputs, nothing.errors, args.outdir / "errors.jsonl") from None
     write_extraction(result, args.outdir)
     docs = result.documents
     failed = sum(d.status == "failed" for d in docs)
+    skipped = result.unsupported
+    problems = len(result.errors) - sum(skipped.values())
     print(f"{len(docs)} documents ({failed} failed), {len(result.pages)} pages, "
-          f"{len(result.passages)} passages, {len(result.errors)} problems -> {args.outdir}/")
-    if result.errors:
+          f"{len(result.passages)} passages, {problems} problems -> {args.outdir}/")
+    if skipped:
+        by_kind = ", ".join(f"{n} {ext}" for ext, n in skipped.items())
+        print(f"skipped {sum(skipped.values())} files of unsupported formats ({by_kind}); "
+              "see errors.jsonl for how to convert them", file=sys.stderr)
+    if problems:
         print(f"see {args.outdir / 'errors.jsonl'} for what went wrong and what to do", file=sys.stderr)
     return result.exit_status
 
@@ -394,14 +410,15 @@ def cmd_run(args) -> int:
     from .themes import ThemeConfig
 
     if not args.corpus.is_dir():
-        raise UsageError(f"{args.corpus} is not a folder of PDFs")
+        raise UsageError(f"{args.corpus} is not a folder of reports")
     check_workspace(args.workspace, args.force)
     result = run(args.corpus, args.workspace, model_name=args.model,
                  theme_config=ThemeConfig(n_themes=args.themes, guided=args.guided),
                  extract_options=ExtractOptions(ocr=not args.no_ocr, max_pages=args.max_pages,
                                                 max_file_bytes=args.max_file_mb * 2**20),
                  limits=Limits(timeout=args.timeout, memory_mb=args.memory_mb), workers=args.workers,
-                 evaluation=args.evaluation, scheduler=args.scheduler)
+                 evaluation=args.evaluation, scheduler=args.scheduler, include=tuple(args.include),
+                 exclude=tuple(args.exclude))
     print(result.summary)
     if result.stats.failed:
         print(f"failures: {args.workspace / 'errors.jsonl'} (and the report's Failures section)")

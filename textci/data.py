@@ -12,6 +12,7 @@ from typing import Literal
 
 Status = Literal["ok", "partial", "failed"]
 Method = Literal["text", "ocr", "mixed", "none"]
+Format = Literal["pdf", "docx", "odt", "html", "txt", "md"]
 BlockKind = Literal["paragraph", "heading", "table"]
 
 
@@ -78,10 +79,11 @@ class Document:
     page_records: tuple[Page, ...] = field(default=(), repr=False)
     passages: tuple[Passage, ...] = field(default=(), repr=False)
     errors: tuple[ErrorRecord, ...] = field(default=(), repr=False)
+    format: Format | None = None   # the reader that read it; None when no reader got to it
 
     def to_json(self) -> dict:
         return {"doc_id": self.doc_id, "file": self.file, "pages": self.pages,
-                "lang": self.lang, "status": self.status, "method": self.method}
+                "lang": self.lang, "status": self.status, "method": self.method, "format": self.format}
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,26 @@ class CorruptPDF(InputFileError):
     pass
 
 
+class CorruptFile(InputFileError):
+    """A DOCX, ODT or other container that is truncated, renamed or malformed."""
+
+
+class EncryptedFile(InputFileError):
+    """A password-protected Office file (an OLE2 container around the encrypted package)."""
+
+
+class UnsafeFile(InputFileError):
+    """A zip bomb, or XML that declares entities (a DTD): refused before it is read."""
+
+
+class NotText(InputFileError):
+    """A .txt or .md file that does not decode as text in any encoding tried."""
+
+
+class UnsupportedFormat(InputFileError):
+    """A file in the corpus that no reader takes (a spreadsheet, an image, a legacy .doc)."""
+
+
 class EncryptedPDF(InputFileError):
     pass
 
@@ -89,7 +109,7 @@ class CityMappingError(TextciError):
 class NothingToRead(TextciError):
     """The inputs hold no document textci can read (exit status 1); `errors` lists what was skipped."""
 
-    FORMATS = "PDF files (*.pdf, any case)"
+    FORMATS = "reports: PDF, DOCX, ODT, HTML, TXT or Markdown files (*.pdf, *.docx, *.odt, *.html, *.htm, *.txt, *.md, any case)"
 
     def __init__(self, inputs, errors=(), errors_file=None):
         where = ", ".join(str(i) for i in inputs)

@@ -27,7 +27,7 @@ def write_parquet_views(workspace: Path, documents, pages, passages, predictions
 
     folder = Path(workspace) / "parquet"
     folder.mkdir(parents=True, exist_ok=True)
-    docs = pd.DataFrame(documents, columns=["doc_id", "file", "pages", "lang", "status", "method"])
+    docs = pd.DataFrame(documents, columns=["doc_id", "file", "pages", "lang", "status", "method", "format"])
     docs["city"] = [city_of(f) for f in docs["file"]]
     write_parquet(docs, folder / "documents.parquet")
     page_frame = pd.DataFrame(pages, columns=["doc_id", "file", "page", "text", "method"])

@@ -29,6 +29,7 @@ from .progress import Progress
 from .work import LIMIT_FAILURES, classify_records, document_records, failure_kind
 
 FORMAT = "textci-workspace/1"
+READERS_VERSION = "readers/1"   # part of the extraction cache key: results made before documents had a format are redone
 
 
 @dataclass
@@ -36,6 +37,7 @@ class RunStats:
     documents: int = 0
     failed: int = 0
     problems: int = 0       # lines in errors.jsonl (failed files, unreadable pages, duplicates)
+    unsupported: dict = field(default_factory=dict)   # files skipped for their format, by extension
     pages: int = 0
     passages: int = 0
     extracted: int = 0      # documents extracted in this run (the rest came from the cache)
@@ -55,9 +57,14 @@ class RunResult:
     @property
     def summary(self) -> str:
         s = self.stats
+        skipped = ""
+        if s.unsupported:
+            by_kind = ", ".join(f"{n} {ext}" for ext, n in sorted(s.unsupported.items()))
+            skipped = f"; skipped {sum(s.unsupported.values())} files of unsupported formats ({by_kind})"
         return (f"{s.documents} documents ({s.documents - s.failed} ok, {s.failed} failed), {s.pages} pages, "
                 f"{s.passages} passages in {s.seconds:.1f} s; extracted {s.extracted}, classified {s.classified}, "
-                f"the rest from the workspace cache" + ("" if s.corpus_steps else "; themes and report unchanged"))
+                f"the rest from the workspace cache" + ("" if s.corpus_steps else "; themes and report unchanged")
+                + skipped)
 
 
 _HELD_LOCKS: set = set()
@@ -123,7 +130,9 @@ def model_digest(folder: Path) -> str:
 
 def run(corpus: Path, workspace: Path, *, model_name: str | None = None, theme_config=None,
         extract_options=None, limits=None, workers: int | None = None, evaluation: Path | None = None,
-        scheduler: str | None = None, progress: Progress | None = None) -> RunResult:
+        scheduler: str | None = None, progress: Progress | None = None, include: tuple[str, ...] = (),
+        exclude: tuple[str, ...] = ()) -> RunResult:
+    """Bring the workspace up to date with the corpus (`include`/`exclude` globs choose its files)."""
     from ..classification.model import resolve
     from ..extraction import ExtractOptions, Limits
     from ..themes import ThemeConfig
@@ -138,7 +147,7 @@ def run(corpus: Path, workspace: Path, *, model_name: str | None = None, theme_c
     mark_output(workspace, "run")
     with WorkspaceLock(workspace):
         stats = RunStats()
-        jobs, problems, duplicates = _plan(corpus, workspace, options, limits, model_folder)
+        jobs, problems, duplicates = _plan(corpus, workspace, options, limits, model_folder, include, exclude)
         if not jobs:
             write_jsonl(workspace / W.ERRORS, (p.to_json() for p in problems + duplicates))
             raise NothingToRead([corpus], problems + duplicates, workspace / W.ERRORS)
@@ -159,7 +168,10 @@ def run(corpus: Path, workspace: Path, *, model_name: str | None = None, theme_c
         progress.close()
         from ..cities import map_cities
 
-        cities = map_cities([j.name for j in jobs] + [p.file for p in problems + duplicates], corpus,
+        from ..extraction.discover import is_unsupported
+
+        cities = map_cities([j.name for j in jobs] + [p.file for p in problems + duplicates if not is_unsupported(p)],
+                            corpus,
                             excluded=[workspace])
         documents_key = digest(sorted((j.name, j.classify_key) for j in jobs),
                                [p.to_json() for p in problems + duplicates], _cities_fingerprint(corpus, workspace))
@@ -202,11 +214,11 @@ class Job:
         return None
 
 
-def _plan(corpus, workspace, options, limits, model_folder):
+def _plan(corpus, workspace, options, limits, model_folder, include=(), exclude=()):
     from ..data import ErrorRecord
     from ..extraction.discover import discover
 
-    found, problems = discover([corpus], excluded=[workspace])
+    found, problems = discover([corpus], excluded=[workspace], include=include, exclude=exclude)
     hashes = FileHashes(workspace / STATE / "files.sqlite")
     model_key = model_digest(model_folder)
     jobs, first_by_hash, duplicates = [], {}, []
@@ -223,7 +235,7 @@ def _plan(corpus, workspace, options, limits, model_folder):
                                           f"same content as {first_by_hash[sha]}; processed once, under that name"))
             continue
         first_by_hash[sha] = item.name
-        extract_key = digest("extract", sha, options_key)
+        extract_key = digest("extract", READERS_VERSION, sha, options_key)
         jobs.append(Job(item.path, item.name, sha, extract_key, digest("extract-failure", sha, options_key, limits_key),
                         digest("classify", extract_key, model_key)))
     hashes.close()
@@ -284,6 +296,9 @@ def _store(job, records, predictions, extract_cache, classify_cache, stats, extr
 
 def _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspace, stats, cities):
     """Workspace JSONL (and Parquet) from the cache, in file order, with each file's current name."""
+    from ..extraction.discover import is_unsupported, unsupported_counts
+    from ..extraction.readers import format_of
+
     documents, pages, passages, errors, predictions = [], [], [], [], []
     for job in sorted(jobs, key=lambda j: j.name):
         key = job.cached_extraction(extract_cache)
@@ -296,12 +311,15 @@ def _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspa
         predictions += classify_cache.read(job.classify_key, "predictions.jsonl")
         stats.failed += document["status"] == "failed"
     for problem in sorted(problems + duplicates, key=lambda p: p.file):
-        documents.append({"doc_id": None, "file": problem.file, "pages": 0, "lang": None, "status": "failed",
-                          "method": "none"})
         errors.append(problem.to_json())
+        if is_unsupported(problem):
+            continue
+        documents.append({"doc_id": None, "file": problem.file, "pages": 0, "lang": None, "status": "failed",
+                          "method": "none", "format": format_of(problem.file)})
         stats.failed += 1
     stats.documents, stats.pages, stats.passages = len(documents), len(pages), len(passages)
-    stats.problems = len(errors)
+    stats.unsupported = dict(sorted(unsupported_counts(problems).items()))
+    stats.problems = len(errors) - sum(stats.unsupported.values())
     for name, records in ((W.DOCUMENTS, documents), (W.PAGES, pages), (W.PASSAGES, passages),
                           (W.ERRORS, errors), (W.PREDICTIONS, predictions)):
         write_jsonl(workspace / name, records)
@@ -311,7 +329,7 @@ def _assemble(jobs, problems, duplicates, extract_cache, classify_cache, workspa
 
 
 ASSEMBLED = "assembled.json"
-COUNTS = ("documents", "failed", "problems", "pages", "passages")
+COUNTS = ("documents", "failed", "problems", "pages", "passages", "unsupported")
 
 
 def _assembled(workspace: Path, key: str, stats: RunStats) -> bool:
@@ -324,7 +342,7 @@ def _assembled(workspace: Path, key: str, stats: RunStats) -> bool:
     if state.get("key") != key or not all((workspace / n).exists() for n in names):
         return False
     for name in COUNTS:
-        setattr(stats, name, state["counts"][name])
+        setattr(stats, name, state["counts"].get(name, {} if name == "unsupported" else 0))
     return True
 
 

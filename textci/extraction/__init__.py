@@ -1,4 +1,4 @@
-"""PDF -> clean, page-cited text: the `extract` stage of the pipeline.
+"""Reports (PDF, DOCX, ODT, HTML, TXT, MD) -> clean, page-cited text: the `extract` stage of the pipeline.
 
     >>> import textci
     >>> result = textci.extract(["reports/"])          # doctest: +SKIP
@@ -15,7 +15,7 @@ from pathlib import Path
 from ..data import Document, ErrorRecord, Page, Passage
 from ..errors import NothingToRead
 from ..interrupt import Interrupted
-from .discover import discover
+from .discover import discover, is_unsupported, unsupported_counts
 from .document import ExtractOptions, extract_document
 from .isolate import Limits, failed, run_isolated
 
@@ -23,7 +23,7 @@ from .isolate import Limits, failed, run_isolated
 @dataclass(frozen=True)
 class ExtractionResult:
     documents: tuple[Document, ...]     # one per input file, in input order
-    errors: tuple[ErrorRecord, ...]     # discovery problems, failed files, failed pages
+    errors: tuple[ErrorRecord, ...]     # discovery problems (unsupported files too), failed files, failed pages
 
     @property
     def pages(self) -> list[Page]:
@@ -41,7 +41,12 @@ class ExtractionResult:
         succeeded = [d for d in self.documents if d.status != "failed"]
         if not succeeded:
             return 1
-        return 0 if not self.errors else 3
+        return 0 if not any(not is_unsupported(e) for e in self.errors) else 3
+
+    @property
+    def unsupported(self) -> dict[str, int]:
+        """Files skipped for their format, by extension (they do not change the exit status)."""
+        return dict(sorted(unsupported_counts(self.errors).items()))
 
 
 def warm_up() -> None:
@@ -55,11 +60,15 @@ def warm_up() -> None:
 def extract(inputs: Sequence[str | Path], options: ExtractOptions | None = None, *,
             workers: int | None = None, limits: Limits | None = None,
             on_document: Callable[[Document], None] | None = None,
-            excluded: Sequence[str | Path] = ()) -> ExtractionResult:
-    """Extract every PDF found under `inputs` (not under `excluded` folders); bad files fail alone."""
+            excluded: Sequence[str | Path] = (), include: Sequence[str] = (),
+            exclude: Sequence[str] = ()) -> ExtractionResult:
+    """Extract every report found under `inputs` (not under `excluded` folders); bad files fail alone.
+
+    `include` and `exclude` are globs choosing files (e.g. `exclude=["README*"]`).
+    """
     options = options or ExtractOptions()
     limits = limits or Limits()
-    found, problems = discover(list(inputs), excluded=list(excluded))
+    found, problems = discover(list(inputs), excluded=list(excluded), include=include, exclude=exclude)
     if not found:
         raise NothingToRead(list(inputs), problems)
     warm_up()
@@ -75,7 +84,7 @@ def extract(inputs: Sequence[str | Path], options: ExtractOptions | None = None,
         stop.done, stop.total = len(by_name), len(found)
         raise
     documents = [by_name[f.name] for f in found]
-    documents += [failed(p.file, p.error, p.message, stage=p.stage) for p in problems]
+    documents += [failed(p.file, p.error, p.message, stage=p.stage) for p in problems if not is_unsupported(p)]
     all_errors = list(problems) + [e for d in documents[:len(found)] for e in d.errors]
     return ExtractionResult(tuple(documents), tuple(all_errors))
 

@@ -1,7 +1,9 @@
-"""One PDF -> a Document with clean pages and passages, or a clear failure.
+"""One report -> a Document with clean pages and passages, or a clear failure.
 
-This runs inside an isolated worker (see `isolate.py`); any exception that
-escapes is turned into an error record by the caller.
+A PDF is read here (text layer, layout, furniture, OCR); every other format
+by its reader in `readers/`, whose blocks are cleaned the same way. This runs
+inside an isolated worker (see `isolate.py`); any exception that escapes is
+turned into an error record by the caller.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 from .. import errors
 from ..data import Block, Document, ErrorRecord, Page
 from ..segment import identify, split_pages
-from . import clean, footnotes, glyphs, layout, ocr
+from . import clean, footnotes, glyphs, layout, ocr, readers
 from .furniture import find_furniture, strip_furniture
 from .lines import Line, RawPage
 
@@ -38,7 +40,7 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_file(path: Path, options: ExtractOptions) -> None:
+def check_size(path: Path, options: ExtractOptions) -> None:
     size = path.stat().st_size
     if size == 0:
         raise errors.EmptyFile("the file is empty (0 bytes); re-download or re-export it")
@@ -46,6 +48,10 @@ def check_file(path: Path, options: ExtractOptions) -> None:
         raise errors.FileTooLarge(
             f"the file is {size / 2**20:.0f} MiB, above the limit of "
             f"{options.max_file_bytes / 2**20:.0f} MiB; raise --max-file-mb to process it")
+
+
+def check_file(path: Path, options: ExtractOptions) -> None:
+    check_size(path, options)
     with open(path, "rb") as handle:
         head = handle.read(1024)
     if b"%PDF-" not in head:
@@ -54,6 +60,45 @@ def check_file(path: Path, options: ExtractOptions) -> None:
 
 
 def extract_document(path: Path, name: str, options: ExtractOptions) -> Document:
+    """Read the file with the reader its name and content choose; a misnamed file is read as what it is."""
+    check_size(path, options)
+    fmt, warning = readers.choose(path, name)
+    document = _extract_pdf(path, name, options) if fmt == "pdf" else _extract_blocks(path, name, fmt, options)
+    if warning:
+        document = replace(document, errors=(ErrorRecord(name, None, "extract", "FormatMismatch", warning),)
+                           + document.errors)
+    return replace(document, format=fmt)
+
+
+def _extract_blocks(path: Path, name: str, fmt: str, options: ExtractOptions) -> Document:
+    """A non-PDF report: its reader's pages of blocks, normalised, joined and cited like a PDF's."""
+    raw_pages = readers.reader_for(fmt)(path)
+    doc_id = content_hash(path)
+    problems: list[ErrorRecord] = []
+    total = len(raw_pages)
+    limit = min(total, options.max_pages or total)
+    if limit < total:
+        problems.append(ErrorRecord(name, None, "extract", "PageLimit",
+                                    f"only the first {limit} of {total} pages were read "
+                                    "(--max-pages); raise the limit to read them all"))
+    raw_pages = [[readers.TextBlock(b.kind, tuple(clean.normalise(line) for line in b.lines)) for b in blocks]
+                 for blocks in raw_pages[:limit]]
+    all_lines = [line for blocks in raw_pages for b in blocks for line in b.lines]
+    doc_lang = identify(" ".join(all_lines))
+    vocab = clean.vocabulary(all_lines)
+    pages = []
+    for number, blocks in enumerate(raw_pages, start=1):
+        text, spans = _assemble(blocks, vocab, word_pairs=doc_lang is not None and doc_lang not in COMPOUNDING)
+        pages.append(Page(doc_id, name, number, text, "text" if text else "none", spans))
+    if not any(p.text.strip() for p in pages):
+        raise errors.EmptyDocument(f"the {fmt.upper()} file holds no text to read (only markup, images "
+                                   "or boilerplate); check that it is the report")
+    passages = split_pages(pages, doc_lang) if options.segment else []
+    return Document(doc_id=doc_id, file=name, pages=total, lang=doc_lang, status="partial" if problems else "ok",
+                    method="text", page_records=tuple(pages), passages=tuple(passages), errors=tuple(problems))
+
+
+def _extract_pdf(path: Path, name: str, options: ExtractOptions) -> Document:
     check_file(path, options)
     doc_id = content_hash(path)
     problems: list[ErrorRecord] = []

@@ -67,8 +67,10 @@ def _child(conn, fn, args, memory_mb, parent_pid):
 
 
 def failed(name: str, error: str, message: str, stage: str = "extract") -> Document:
+    from .readers import format_of
+
     return Document(doc_id=None, file=name, pages=0, lang=None, status="failed", method="none",
-                    errors=(ErrorRecord(name, None, stage, error, message),))
+                    errors=(ErrorRecord(name, None, stage, error, message),), format=format_of(name))
 
 
 def run_isolated(jobs: Iterable[tuple[str, Callable, tuple]], workers: int,
@@ -142,8 +144,8 @@ def _collect(reader, name, proc, limits) -> Document:
         code = proc.exitcode
         how = f"signal {-code}" if code and code < 0 else f"exit code {code}"
         return failed(name, "WorkerCrashed",
-                      f"the worker reading this file died ({how}); the PDF probably crashes the "
-                      f"PDF library or exceeded the memory limit of {limits.memory_mb} MB")
+                      f"the worker reading this file died ({how}); the file probably crashes its reader "
+                      f"library or exceeded the memory limit of {limits.memory_mb} MB")
     if payload[0] == "ok":
         return payload[1]
     return failed(name, payload[1], payload[2])

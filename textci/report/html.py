@@ -54,7 +54,7 @@ def render_report(ws, comparison, book, *, run_info=None, evaluation=None, corpu
             _theme_chart(comparison["city_themes"], names), _similarity(comparison["city_similarity"], names)]
     link = _linker(corpus, report_dir)
     body += [_city_section(name, cities, comparison, book, link) for name in names]
-    body += [_themes(ws, link), _failures(ws), _methods(book, run_info, evaluation)]
+    body += [_themes(ws, link), _failures(ws), _methods(book, run_info, evaluation, _formats(ws))]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -157,15 +157,15 @@ def _city_section(city, cities, comparison, book, link) -> str:
             + "".join(quotes) + "</section>")
 
 
-def _cite(file: str, page: int, link) -> str:
-    """"file, p. N", linked to the PDF at that page when the corpus is known."""
+def _cite(file: str, page: int, link, text: str | None = None) -> str:
+    """"file, p. N", linked to the report (at that page, or that passage) when the corpus is known."""
     where = f"{escape(file)}, p. {page}"
-    href = link(file, page)
+    href = link(file, page, text)
     return f'<a href="{escape(href, quote=True)}">{where}</a>' if href else where
 
 
 def _quote(row, link) -> str:
-    cite = _cite(row.file, int(row.page), link)
+    cite = _cite(row.file, int(row.page), link, row.text)
     terms = f' · <span class="terms">matched: {escape(row.terms)}</span>' if row.terms else ""
     return (f"<blockquote>{escape(row.text)}<span class=\"cite\">{cite} · score {row.score:.2f}{terms}"
             "</span></blockquote>")
@@ -185,7 +185,7 @@ def _themes(ws, link) -> str:
         for pid in theme.get("representative_ids", [])[:2]:
             p = by_id.get(pid)
             if p is not None:
-                parts.append(f'<blockquote>{escape(p.text)}<span class="cite">{_cite(p.file, p.page, link)}'
+                parts.append(f'<blockquote>{escape(p.text)}<span class="cite">{_cite(p.file, p.page, link, p.text)}'
                              "</span></blockquote>")
     return "".join(parts) + "</section>"
 
@@ -201,14 +201,24 @@ def _failures(ws) -> str:
             f"<th>what happened</th></tr>{rows}</table></section>")
 
 
-def _methods(book, run_info, evaluation) -> str:
+def _formats(ws) -> str:
+    """"5 PDF, 1 DOCX": the formats of the documents read (older workspaces hold PDFs only)."""
+    counts: dict[str, int] = defaultdict(int)
+    for document in ws.documents:
+        if document.get("doc_id"):
+            counts[(document.get("format") or "pdf").upper()] += 1
+    return ", ".join(f"{n} {fmt}" for fmt, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _methods(book, run_info, evaluation, formats: str = "") -> str:
     info = run_info or {}
     model = info.get("model_info", {})
     thresholds = model.get("thresholds", {})
     rows = "".join(f"<tr><td>{escape(l.id)}</td><td>{escape(l.dimension)}</td><td>{escape(l.description)}</td>"
                    f"<td>{thresholds.get(l.id, '')}</td></tr>" for l in book.labels)
     parts = ['<section id="methods"><h2>Methods</h2>',
-             f"<p>Text extracted from the PDFs with PDFium (OCR with Tesseract for scanned pages), split into "
+             f"<p>Text extracted from the reports ({escape(formats or 'none read')}): PDFs with PDFium (OCR with "
+             f"Tesseract for scanned pages), other formats by their reader (main content only), split into "
              f"passages of one to three sentences. Each passage classified by the model "
              f"<b>{escape(str(info.get('model', 'default')))}</b> ({escape(str(info.get('classifier', '')))}, "
              f"trained on {escape(str(model.get('training_samples', '?')))} labelled passages, embeddings "
@@ -234,17 +244,34 @@ def _config(config: dict) -> str:
 
 
 def _linker(corpus, report_dir):
-    """A link from the report to a PDF at a page (relative, so the folder can be moved together)."""
+    """A link from the report to a source (relative, so the folder can be moved together).
+
+    A PDF opens at the page; a web page scrolls to the passage (a text
+    fragment, which browsers highlight); other formats open as a whole.
+    """
     if corpus is None:
-        return lambda file, page: None
+        return lambda file, page, text=None: None
+    from ..extraction.readers import format_of
+
     corpus = Path(corpus).resolve()
     base = Path(report_dir or ".").resolve()
 
-    def link(file: str, page: int) -> str:
-        target = os.path.relpath(corpus / file, base)
-        return f"{quote(Path(target).as_posix())}#page={page}"
+    def link(file: str, page: int, text: str | None = None) -> str:
+        target = quote(Path(os.path.relpath(corpus / file, base)).as_posix())
+        fmt = format_of(file)
+        if fmt == "html" and text:
+            return f"{target}#:~:text={text_fragment(text)}"
+        return f"{target}#page={page}" if fmt in ("pdf", None) else target
 
     return link
+
+
+def text_fragment(text: str, words: int = 6) -> str:
+    """The `text=` directive of a URL text fragment: the passage, or its first and last words."""
+    tokens = text.split()
+    parts = [" ".join(tokens)] if len(tokens) <= 2 * words else \
+        [" ".join(tokens[:words]), " ".join(tokens[-words:])]
+    return ",".join(quote(part, safe="").replace("-", "%2D") for part in parts)
 
 
 def _anchor(name: str) -> str:
