@@ -6,15 +6,8 @@ hard-wrapped text file and a PDF column come out alike.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ...data import BlockKind
-
-
-@dataclass(frozen=True)
-class TextBlock:
-    kind: BlockKind
-    lines: tuple[str, ...]   # a paragraph's lines, or a table's rows (cells joined by " | ")
+from ..layout import TextBlock  # the PDF path's block: a table's lines are its rows, cells joined by " | "
 
 
 def paragraph(text: str, kind: BlockKind = "paragraph") -> TextBlock | None:
