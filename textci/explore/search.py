@@ -24,6 +24,7 @@ MODES = ("hybrid", "semantic", "keyword")
 RRF_K = 60            # the constant of reciprocal rank fusion (Cormack et al. 2009)
 FUSED_DEPTH = 200     # ranks of each list that take part in the fusion
 LABEL_MATCH = 0.45    # cosine of query and a label's name and description above which the label's scores rank too
+KEYWORD_WEIGHT = 0.5  # a query's words match passages in its own language only: they count half (README, Measured)
 
 
 @dataclass(frozen=True)
@@ -95,24 +96,17 @@ class SearchIndex:
 
             raise UsageError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
         allowed = self._allowed(labels, cities, langs)
-        rankings, keyword_scores = [], {}
-        if mode in ("hybrid", "keyword"):
-            keyword_scores = self._keyword(query, allowed)
-            rankings.append(list(keyword_scores))
-        if mode in ("hybrid", "semantic"):
-            q = self._query_vector(query)
-            similarity = self.vectors @ q
-            rankings.append(self._top(similarity, allowed))
-            label = self.matching_label(q) if mode == "hybrid" else None
-            if label is not None:
-                rankings.append(self._top(self._label_scores[:, label], allowed))
         if mode == "keyword":
-            order = [(i, keyword_scores[i]) for i in rankings[0][:k]]
-        elif mode == "semantic":
-            order = [(i, similarity[i]) for i in rankings[0][:k]]
-        else:
-            order = fuse(rankings)[:k]
-        return [self._hit(rank, i, score) for rank, (i, score) in enumerate(order, start=1)]
+            found = self._keyword(query, allowed)
+            return [self._hit(rank, i, found[i]) for rank, i in enumerate(list(found)[:k], start=1)]
+        q = self._query_vector(query)
+        rankings = [(self._top(self.vectors @ q, allowed), 1.0)]
+        label = self.matching_label(q)
+        if label is not None:
+            rankings.append((self._top(self._label_scores[:, label], allowed), 1.0))
+        if mode == "hybrid":
+            rankings.append((list(self._keyword(query, allowed)), KEYWORD_WEIGHT))
+        return [self._hit(rank, i, score) for rank, (i, score) in enumerate(fuse(rankings)[:k], start=1)]
 
     def matching_label(self, query_vector) -> int | None:
         """The codebook label whose name and description the query reads like, if any."""
@@ -169,12 +163,12 @@ class SearchIndex:
         return Hit(rank, self.ids[i], round(float(score), 6), file, page, city, lang, self.labels[i], self.texts[i])
 
 
-def fuse(rankings: list[list[int]]) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion: an item's score is the sum of 1 / (60 + its rank) over the rankings."""
+def fuse(rankings: list[tuple[list[int], float]]) -> list[tuple[int, float]]:
+    """Weighted reciprocal rank fusion: an item's score is the sum of weight / (60 + its rank) over the rankings."""
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in rankings:
         for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (RRF_K + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (RRF_K + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
