@@ -10,9 +10,7 @@ CLI's signal handlers, so Ctrl-C and SIGTERM stop it like any other command.
 """
 from __future__ import annotations
 
-import json
 import mimetypes
-import os
 import sqlite3
 import threading
 import time
@@ -46,7 +44,7 @@ class SourcePlugin:
     def hooks(self):
         from datasette import hookimpl
         from datasette.utils.asgi import AsgiFileDownload, Response
-        from markupsafe import Markup, escape
+        from markupsafe import Markup
 
         plugin = self
 
@@ -84,7 +82,7 @@ class SourcePlugin:
 
 def metadata(database: Path, book_labels: list[tuple[str, str, str]], title: str) -> dict:
     """Datasette metadata: descriptions, facets, the codebook beside the labels, canned queries."""
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
     codebook = Markup("").join(Markup("<dt>{}</dt><dd>{}</dd>").format(name, description)
                                for _, name, description in book_labels)
