@@ -33,6 +33,7 @@ bench: setup
 	$(BIN)/python scripts/bench_classify.py
 	$(BIN)/python scripts/bench_themes.py
 	$(BIN)/python scripts/bench_archive.py
+	$(BIN)/python scripts/bench_search.py
 
 clean:
 	rm -rf $(VENV) out

@@ -246,18 +246,54 @@ def test_csv_parquet_and_json_hold_the_same_table(tables, tmp_path, name):
 def test_tables_written_twice_are_byte_identical(tables, tmp_path):
     first = write_tables(Comparison(tables), tmp_path / "a")
     second = write_tables(Comparison(tables), tmp_path / "b")
-    assert len(first) == 15
+    assert len(first) == 16
     for a, b in zip(first, second):
-        assert a.read_bytes() == b.read_bytes(), a.name
+        if a.suffix == ".xlsx":  # a workbook carries its save time: compared by its rows
+            assert workbook_rows(a) == workbook_rows(b)
+        else:
+            assert a.read_bytes() == b.read_bytes(), a.name
 
 
-def test_compare_command_writes_fifteen_files_that_pandas_opens(workspace, tmp_path):
+def workbook_rows(path):
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    return {name: [[c.value for c in row] for row in book[name].iter_rows()] for name in book.sheetnames}
+
+
+def test_comparison_workbook_has_a_sheet_per_table_with_a_frozen_header(tables, tmp_path):
+    from openpyxl import load_workbook
+
+    write_tables(Comparison(tables), tmp_path)
+    book = load_workbook(tmp_path / "comparison.xlsx")
+    assert book.sheetnames == sorted(TABLES)
+    for name in TABLES:
+        sheet, expected = book[name], tables[name]
+        assert sheet.freeze_panes == "A2"
+        assert [c.value for c in sheet[1]] == list(expected.columns)
+        assert sheet.max_row == len(expected) + 1
+
+
+def test_workbook_cells_that_look_like_formulas_stay_text(tmp_path):
+    hostile = pd.DataFrame({"city": ["Lyon"], "text": ['=HYPERLINK("http://evil.example","click")'],
+                            "terms": ["+1 -2"], "score": [0.5]})
+    write_tables(Comparison({"evidence": hostile}), tmp_path)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "comparison.xlsx")["evidence"]
+    text, terms, score = sheet["B2"], sheet["C2"], sheet["D2"]
+    assert text.data_type == "s" and text.value == '=HYPERLINK("http://evil.example","click")'
+    assert text.quotePrefix and terms.data_type == "s" and terms.quotePrefix
+    assert score.value == 0.5 and score.data_type == "n"
+
+
+def test_compare_command_writes_fifteen_files_that_pandas_opens_and_a_workbook(workspace, tmp_path):
     out = tmp_path / "tables"
     done = subprocess.run([sys.executable, "-m", "textci.cli", "compare", str(workspace), "-o", str(out)],
                           capture_output=True, text=True, cwd=REPO, timeout=120)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted([".textci-output"] + [
-        f"{t}.{ext}" for t in TABLES for ext in ("csv", "json", "parquet")])  # the marker: never read as input
+        f"{t}.{ext}" for t in TABLES for ext in ("csv", "json", "parquet")] + ["comparison.xlsx"])  # marker: never input
     assert "3 cities" in done.stdout
     labels = pd.read_parquet(out / "city_labels.parquet")
     assert row(labels, city="Lyon", label="common_agenda").share == pytest.approx(0.5)

@@ -4,6 +4,7 @@ The library API mirrors the CLI; heavy libraries load on first use so that
 `import textci` stays fast:
 
     textci.extract(paths) -> ExtractionResult (documents -> pages -> passages)
+    textci.search(workspace, query, k=20, labels=(), cities=(), langs=(), mode="hybrid") -> list of Hit
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ _LAZY = {
     "ExtractOptions": ("textci.extraction.document", "ExtractOptions"),
     "Limits": ("textci.extraction.isolate", "Limits"),
     "write_extraction": ("textci.outputs", "write_extraction"),
+    "search": ("textci.explore.search", "search"),
 }
 
 

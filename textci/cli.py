@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("-o", "--outdir", type=Path, help="folder for <coder>.jsonl files")
     where.add_argument("--into", type=Path, metavar="WORKSPACE", help="write them to WORKSPACE/codings/")
     iq.add_argument("--codebook", help="codebook name or YAML path (default: ci_urban_security)")
+    _explore_parsers(sub)
 
     rn = sub.add_parser("run", help="extract -> classify -> themes -> compare -> report, in one workspace")
     rn.add_argument("corpus", type=Path, metavar="CORPUS",
@@ -173,6 +174,67 @@ def _selection_options(sub) -> None:
                      help="read only files matching GLOB (path below the input folder, or file name); repeatable")
     sub.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                      help="leave out files matching GLOB, e.g. 'README*' or 'notes/*'; repeatable")
+
+
+def _explore_parsers(sub) -> None:
+    db = sub.add_parser("db", help="(re)build WORKSPACE/textci.db, the workspace as one SQLite database")
+    db.add_argument("workspace", type=Path, metavar="WORKSPACE")
+    db.add_argument("--force", action="store_true", help="rebuild even when no workspace file changed")
+    se = sub.add_parser("search", help="hybrid search (words and meaning, any language) over a workspace")
+    se.add_argument("workspace", type=Path, metavar="WORKSPACE")
+    se.add_argument("query", metavar="QUERY")
+    se.add_argument("-k", type=_positive_int, default=20, help="number of passages (default 20)")
+    se.add_argument("--label", action="append", default=[], metavar="ID", help="only passages with this label")
+    se.add_argument("--city", action="append", default=[], metavar="NAME", help="only passages of this city")
+    se.add_argument("--lang", action="append", default=[], metavar="xx", help="only passages in this language")
+    se.add_argument("--mode", choices=("hybrid", "semantic", "keyword"), default="hybrid",
+                    help="hybrid (default: words and meaning fused), semantic (embeddings) or keyword (BM25)")
+    se.add_argument("--json", action="store_true", help="one JSON object per hit and line")
+    sv = sub.add_parser("serve", help="browse WORKSPACE/textci.db with Datasette (read-only)")
+    sv.add_argument("workspace", type=Path, metavar="WORKSPACE")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    sv.add_argument("--port", type=int, default=8001, help="port (default 8001; 0 picks a free one)")
+    sv.add_argument("--corpus", type=Path, help="the documents' folder, for source links (default: from run.json)")
+
+
+def cmd_db(args) -> int:
+    from .explore.database import build_database
+
+    _explored(args.workspace)
+    built = build_database(args.workspace, force=args.force)
+    counts = ", ".join(f"{n} {c}" for n, c in built.counts.items() if n != "build_info")
+    print(f"{built.path} {'written' if built.rebuilt else 'unchanged'}: {counts}")
+    return 0
+
+
+def cmd_search(args) -> int:
+    import json
+
+    from .explore.search import format_hit, search
+
+    _explored(args.workspace)
+    hits = search(args.workspace, args.query, args.k, labels=args.label, cities=args.city, langs=args.lang,
+                  mode=args.mode)
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    for hit in hits:
+        print(json.dumps(hit.to_json(), ensure_ascii=False) if args.json else format_hit(hit, args.query, color))
+    if not hits and not args.json:
+        print("no passage matches", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .explore.serve import serve
+
+    _explored(args.workspace)
+    serve(args.workspace, host=args.host, port=args.port, corpus=args.corpus,
+          announce=lambda url: print(f"serving {args.workspace} at {url} (Ctrl-C stops)", flush=True))
+    return 0
+
+
+def _explored(folder: Path) -> None:
+    if not (folder / "passages.jsonl").is_file():
+        raise UsageError(f"{folder} holds no passages.jsonl; give a workspace of `textci run` (or `textci extract`)")
 
 
 def _city_options(sub) -> None:
@@ -512,6 +574,8 @@ def cmd_import(args) -> int:
 
 def _resume_hint(args, stop) -> str:
     """What the interrupted command kept, and how to go on."""
+    if args.command == "serve":
+        return "the server stopped"
     if args.command == "run":
         return ("the finished documents are kept in the workspace; run the same command again to resume"
                 if stop.done else "run the same command again to start it")
@@ -523,6 +587,7 @@ def _resume_hint(args, stop) -> str:
 COMMANDS = {"extract": cmd_extract, "train": cmd_train, "classify": cmd_classify, "evaluate": cmd_evaluate,
             "themes": cmd_themes, "compare": cmd_compare, "report": cmd_report, "run": cmd_run,
             "agreement": cmd_agreement, "review": cmd_review, "export": cmd_export, "import": cmd_import}
+COMMANDS.update(db=cmd_db, search=cmd_search, serve=cmd_serve)
 
 
 def main(argv: list[str] | None = None) -> int:

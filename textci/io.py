@@ -59,6 +59,13 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
+def xlsx_as_text(cell) -> None:
+    """Text a spreadsheet must not run as a formula stays text, shown as it is (no added apostrophe)."""
+    if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+        cell.data_type = "s"
+        cell.quotePrefix = True  # what typing a leading ' in Excel sets: an edited cell stays text too
+
+
 def dumps_jsonl(records: Iterable[dict]) -> str:
     return "".join(json.dumps(_clean(r), ensure_ascii=False) + "\n" for r in records)
 

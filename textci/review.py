@@ -113,6 +113,8 @@ def _csv_unsafe(text: str) -> str:
 def _write_xlsx(rows: list[dict], out: Path) -> None:
     from openpyxl import Workbook
 
+    from .io import xlsx_as_text
+
     book = Workbook()
     sheet = book.active
     sheet.title = "review"
@@ -120,17 +122,10 @@ def _write_xlsx(rows: list[dict], out: Path) -> None:
     for row in rows:
         sheet.append([row[c] for c in COLUMNS])
         for cell in sheet[sheet.max_row]:
-            _as_text(cell)
+            xlsx_as_text(cell)
     sheet.freeze_panes = "A2"
     with atomic_path(out) as tmp:
         book.save(tmp)
-
-
-def _as_text(cell) -> None:
-    """Text a spreadsheet must not run as a formula stays text, shown as it is (no added apostrophe)."""
-    if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
-        cell.data_type = "s"
-        cell.quotePrefix = True  # what typing a leading ' in Excel sets: an edited cell stays text too
 
 
 def read_review_rows(path: Path) -> list[tuple[int, dict]]:

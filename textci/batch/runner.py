@@ -193,6 +193,9 @@ def run(corpus: Path, workspace: Path, *, model_name: str | None = None, theme_c
             stats.timings["corpus"] = time.perf_counter() - t
             stats.corpus_steps = True
             write_atomic(workspace / "run.json", json.dumps(run_info, indent=1, ensure_ascii=False) + "\n")
+        from ..explore.database import build_database
+
+        build_database(workspace)  # textci.db, rewritten only when a file above changed
         stats.seconds = time.perf_counter() - started
     status = 1 if not stats.documents or stats.failed == stats.documents else (3 if stats.problems else 0)
     return RunResult(workspace, report, status, stats)
