@@ -81,3 +81,30 @@ def test_selection_split_keeps_whole_pages_apart():
     assert not {samples[i].group for i in tuning} & {samples[i].group for i in selection}
     assert all(samples[i].group.startswith("https://") for i in selection)
     assert 0.08 < len(selection) / len(samples) < 0.22
+
+
+def test_shipped_quality_model_is_tuned_small_and_batch_independent(monkeypatch):
+    """--model quality: e5 with tuned layers; a passage gets the same scores whatever batch it is in."""
+    monkeypatch.setenv("TEXTCI_CACHE", "off")
+    from textci.classification import embeddings
+
+    embeddings.default_cache.cache_clear()
+    model = load("quality")
+    folder = ROOT / "models" / "quality"
+    assert model.embedder_name.startswith("e5-tuned/")
+    assert sum(p.stat().st_size for p in folder.iterdir()) < 60e6
+    lines = []
+    for lang in ("nl", "it", "es"):
+        lines += (ROOT / "corpora" / "training" / "real" / f"{lang}.jsonl").read_text("utf-8").splitlines()[-12:]
+    samples = [Sample(f"q{i}", json.loads(line)["text"], json.loads(line)["lang"]) for i, line in enumerate(lines)]
+    together = {p.id: p for p in model.classify(samples)}
+    alone = {p.id: p for s in samples[:8] for p in model.classify([s])}
+    shuffled = samples[::-1] + [Sample("long", " ".join(s.text for s in samples), "en")]
+    mixed = {p.id: p for p in model.classify(shuffled, batch_size=5)}
+    for sample in samples[:8]:
+        # scores are written with 4 decimals; the batch moves a vector in its last float bits only,
+        # so a score can at most round the other way at the 4th decimal
+        for other in (together, mixed):
+            assert max(abs(alone[sample.id].scores[l] - other[sample.id].scores[l]) for l in model.label_ids) <= 1.01e-4
+            assert alone[sample.id].labels == other[sample.id].labels
+    embeddings.default_cache.cache_clear()
