@@ -52,21 +52,13 @@ def prose_pdf(path: Path, paragraphs: list[list[str]], **kwargs) -> Path:
 def image_only_pdf(path: Path, text_lines: list[str]) -> Path:
     """A page that is only a picture of text, as a scanner produces it."""
     from PIL import Image, ImageDraw, ImageFont
-    from reportlab.lib.utils import ImageReader
 
     img = Image.new("L", (1654, 2339), 255)
     draw = ImageDraw.Draw(img)
     font = ImageFont.truetype(str(FONT_DIR / "Vera.ttf"), 40)
     for i, line in enumerate(text_lines):
         draw.text((150, 200 + i * 60), line, font=font, fill=0)
-    buffer = io.BytesIO()
-    img.save(buffer, format="PNG")
-    buffer.seek(0)
-    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
-    c.drawImage(ImageReader(buffer), 0, 0, W, H)
-    c.showPage()
-    c.save()
-    return path
+    return _image_page(img, path)
 
 
 def _cmap(pairs: list[tuple[int, int]]) -> bytes:
@@ -256,7 +248,6 @@ def three_columns_with_footnote_pdf(path: Path, columns: list[str], note: str) -
 def scanned_list_pdf(path: Path, intro: str, items: list[str], shape: str = "dot") -> Path:
     """A scanned page with a bulleted list: a dot or a square a tab's width before each item."""
     from PIL import Image, ImageDraw, ImageFont
-    from reportlab.lib.utils import ImageReader
 
     img = Image.new("L", (1654, 2339), 255)
     draw = ImageDraw.Draw(img)
@@ -266,6 +257,13 @@ def scanned_list_pdf(path: Path, intro: str, items: list[str], shape: str = "dot
         y = 290 + i * 70
         (draw.ellipse if shape == "dot" else draw.rectangle)((160, y + 14, 178, y + 32), fill=0)
         draw.text((230, y), item, font=font, fill=0)
+    return _image_page(img, path)
+
+
+def _image_page(img, path: Path) -> Path:
+    """A one-page PDF whose page is the image and nothing else: what a scanner produces."""
+    from reportlab.lib.utils import ImageReader
+
     buffer = io.BytesIO()
     img.save(buffer, format="PNG")
     buffer.seek(0)

