@@ -10,7 +10,9 @@ served for another.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -53,7 +55,9 @@ def tune_embedder(samples: list[Sample], Y: np.ndarray, config=None,
     encoder = E5Encoder(read_weights())
     result = tune(encoder, [samples[i].text for i in tuning], Y[tuning], config,
                   selection=([samples[i].text for i in selection], Y[selection]) if selection else None, log=log)
-    path = Path(tempfile.mkdtemp(prefix="textci-tuned-")) / TUNED_FILE
+    folder = tempfile.mkdtemp(prefix="textci-tuned-")
+    atexit.register(shutil.rmtree, folder, True)  # Model.save copies the file into the model folder
+    path = Path(folder) / TUNED_FILE
     digest = save_tuned(path, result)
     name = f"{TUNED}/{digest[:16]}"
     register_embedder(E5TorchEmbedder(name, encoder))
