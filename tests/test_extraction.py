@@ -308,3 +308,44 @@ def test_a_file_over_the_size_limit_is_skipped_with_the_limit_named(tmp_path):
     (error,) = [e for e in result.errors if e.file == "big.pdf"]
     assert error.error == "FileTooLarge" and "--max-file-mb" in error.message
     assert {d.file: d.status for d in result.documents}["good.pdf"] == "ok"
+
+
+def test_sentence_rules_on_report_text():
+    """Ordinals, section numbers, spaced ellipses and a lost space, as real reports have them."""
+    from textci.segment.sentences import sentence_spans
+
+    cases = [
+        ("de", "Am 3. Mai tagte der Rat. 2.3. Ziele und Maßnahmen werden jährlich geprüft.",
+         ["Am 3. Mai tagte der Rat.", "2.3. Ziele und Maßnahmen werden jährlich geprüft."]),
+        ("fr", "Un cube C = hD1, . . . , Dn, Fi est donné. Les membres sont connus.",
+         ["Un cube C = hD1, . . . , Dn, Fi est donné.", "Les membres sont connus."]),
+        ("de", "im Rahmen des offenen Ganztags.Bereits erfolgreiche Projekte laufen weiter.",
+         ["im Rahmen des offenen Ganztags.", "Bereits erfolgreiche Projekte laufen weiter."]),
+        ("en", "The coordinator met the team (May). (Objective #3) Training was held, e.g. for J. Smith.",
+         ["The coordinator met the team (May).", "(Objective #3) Training was held, e.g. for J. Smith."]),
+        ("en", 'He said "stop." Then he left... Why? Nobody knows.',
+         ['He said "stop."', "Then he left...", "Why?", "Nobody knows."]),
+        ("it", "Vedi il d.lgs. 81/2008 e l'art. 5. Il piano è approvato.",
+         ["Vedi il d.lgs. 81/2008 e l'art. 5.", "Il piano è approvato."]),
+    ]
+    for lang, text, sentences in cases:
+        assert [text[a:b] for a, b in sentence_spans(text, lang)] == sentences, text
+    assert sentence_spans("   ", "en") == [] and sentence_spans("", "xx") == []
+
+
+def test_extract_does_not_load_torch_or_spacy(tmp_path):
+    """A one-file extraction starts in a fraction of a second: nothing heavy is imported on its way."""
+    import subprocess
+    import sys
+
+    from pdf_factory import prose_pdf
+
+    pdf = prose_pdf(tmp_path / "r.pdf", [["Die Stadt fördert z. B. Vereine und Schulen.",
+                                          "Das Amt leitet Dr. Meier seit dem 3. Mai."]])
+    code = ("import sys, textci.cli as c\n"
+            f"try: c.main(['extract', {str(pdf)!r}, '-o', {str(tmp_path / 'out')!r}, '--no-ocr'])\n"
+            "except SystemExit: pass\n")
+    code += "heavy = sorted(m for m in ('torch', 'spacy', 'thinc', 'sklearn', 'pandas') if m in sys.modules)\n"
+    code += "print('HEAVY', heavy)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr

@@ -21,6 +21,12 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
+def user_cache_dir() -> Path | None:
+    """Where textci keeps what it can rebuild ($TEXTCI_CACHE or ~/.cache/textci); None when TEXTCI_CACHE=off."""
+    where = os.environ.get("TEXTCI_CACHE", str(Path.home() / ".cache" / "textci"))
+    return None if where.lower() in ("off", "none", "0", "") else Path(where)
+
+
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes, read in 1 MB chunks (reports and model files can be large)."""
     digest = hashlib.sha256()

@@ -50,11 +50,10 @@ class ExtractionResult:
 
 
 def warm_up() -> None:
-    """Load language and sentence models once, before workers fork."""
-    from ..segment import language, sentences
+    """Load the language model once, before workers fork."""
+    from ..segment import language
 
     language.warm_up()
-    sentences.warm_up()
 
 
 def extract(inputs: Sequence[str | Path], options: ExtractOptions | None = None, *,

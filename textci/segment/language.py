@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 # The six languages of the codebook plus neighbours a European archive holds,
 # so a Portuguese or Polish report is named as such rather than forced into six.
@@ -12,11 +13,47 @@ MIN_CHARS = 40
 
 @lru_cache(maxsize=1)
 def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    import numpy as np
+    from py3langid.langid import LanguageIdentifier
+    from py3langid.modelio import _to_array
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    with np.load(_model_npz(), allow_pickle=False) as data:  # the arrays py3langid's own loader reads
+        identifier = LanguageIdentifier(
+            data["ptc"], data["pc"], data["classes"].tolist(), _to_array(data["nextmove"]),
+            data["out_feat"].tolist(), norm_probs=True, tk_row=_to_array(data["nextmove_row"]))
     identifier.set_languages(list(CANDIDATES))
     return identifier
+
+
+def _model_npz():
+    """py3langid's model, decompressed once into the user cache.
+
+    The package ships it LZMA-compressed: unpacking costs half a second at
+    every start, more than extracting a short report. Without a usable cache
+    folder it is unpacked in memory each time.
+    """
+    import io
+    import lzma
+
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    from ..io import user_cache_dir, write_atomic
+
+    packed = Path(MODEL_DIR) / MODEL_FILE
+    folder = user_cache_dir()
+    if folder is not None:
+        cached = folder / f"py3langid-{packed.stat().st_size}-{packed.stat().st_mtime_ns}.npz"
+        if cached.is_file():
+            return cached
+    with lzma.open(packed) as source:
+        raw = source.read()
+    if folder is not None:
+        try:
+            write_atomic(cached, raw)
+            return cached
+        except OSError:
+            pass
+    return io.BytesIO(raw)
 
 
 def identify(text: str, fallback: str | None = None, min_confidence: float = 0.6) -> str | None:

@@ -10,15 +10,14 @@ TOKEN_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """Function words of the six languages (spaCy's lists), lower-cased."""
-    import importlib
-
+    """Function words of the six languages (textci/lang/<iso>/stop_words.txt), lower-cased."""
     import re
 
+    from .. import lang
+
     words: set[str] = set()
-    for lang in THEME_LANGUAGES:
-        module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
-        for word in module.STOP_WORDS:
+    for code in THEME_LANGUAGES:
+        for word in lang.stop_words(code):
             words.add(word.lower())
             words.update(re.findall(TOKEN_PATTERN, word.lower()))  # "quelqu'un" also stops "quelqu"
     return frozenset(words)
