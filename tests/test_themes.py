@@ -247,3 +247,43 @@ def test_passages_that_share_no_word_still_get_themes_labelled_by_number():
     assert len(result.themes) == 3 and all(a.theme >= 0 for a in result.assignments)
     assert [t.label for t in result.themes] == ["theme 0", "theme 1", "theme 2"]
     assert all(t.terms == () for t in result.themes)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size, n_themes", [(None, None), (90, 7)])
+def test_theme_numbers_and_terms_equal_bertopics_own(passages, size, n_themes):
+    """ctfidf.py repeats BERTopic's renumbering and c-TF-IDF without importing it: the results must match."""
+    from bertopic import BERTopic
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    from textci.classification.embeddings import get_embedder
+    from textci.themes.clustering import CentroidClusterer, Reducer, centre_languages, default_theme_count
+    from textci.themes.ctfidf import order_by_size, topic_terms
+    from textci.themes.vocabulary import label_vocabulary, term_counter
+
+    chosen = passages[:size] if size else passages
+    texts, langs = [p.text for p in chosen], [p.lang for p in chosen]
+    masker = NameMasker(()).fit(texts, langs)
+    masked = [masker.mask(t) for t in texts]
+    vectors = centre_languages(get_embedder("use").embed(masked), langs)
+    vocabulary = label_vocabulary(masked, langs, langs)
+    k = n_themes or default_theme_count(len(chosen))
+
+    def parts():
+        return Reducer(48, 0), CentroidClusterer(k, None, 0.25, 3, 0)
+
+    reducer, clusterer = parts()
+    ours = order_by_size(clusterer.fit(reducer.fit_transform(vectors)).labels_)
+    our_terms = topic_terms(masked, ours, term_counter(vocabulary), 10)
+    reducer, clusterer = parts()
+    model = BERTopic(embedding_model=None, umap_model=reducer, hdbscan_model=clusterer,
+                     vectorizer_model=term_counter(vocabulary),
+                     ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True), top_n_words=10,
+                     calculate_probabilities=False, verbose=False, language="multilingual")
+    theirs, _ = model.fit_transform(masked, embeddings=vectors)
+    assert ours.tolist() == list(theirs)
+    assert len(set(ours.tolist())) > 3
+    for topic in sorted(set(ours.tolist())):
+        expected = model.get_topic(topic)
+        assert [w for w, _ in our_terms[topic]] == [w for w, _ in expected], topic
+        assert [round(s, 9) for _, s in our_terms[topic]] == [round(s, 9) for _, s in expected], topic

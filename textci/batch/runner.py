@@ -26,7 +26,7 @@ from ..io import write_atomic, write_jsonl
 from ..markers import holds_files, mark_output
 from .cache import STATE, FileHashes, ResultCache, digest
 from .progress import Progress
-from .work import LIMIT_FAILURES, classify_records, document_records, failure_kind
+from .work import LIMIT_FAILURES, cached_model, classify_records, document_records, failure_kind
 
 FORMAT = "textci-workspace/1"
 READERS_VERSION = "readers/1"   # part of the extraction cache key: results made before documents had a format are redone
@@ -258,12 +258,11 @@ def _execute(todo, workspace, extract_cache, classify_cache, options, limits, mo
             progress.document(job.name, result["records"])
         return
     from ..classification.embeddings import EmbeddingCache
-    from ..classification.model import load
     from ..extraction import warm_up
     from ..extraction.document import extract_document
     from ..extraction.isolate import run_isolated
 
-    model = load(model_folder)
+    model = cached_model(str(model_folder))
     # the workspace's embedding cache, which the themes step reads: passages are embedded once
     vectors = EmbeddingCache(workspace / STATE / "embeddings.sqlite")
     by_name = {j.name: j for j in todo}
@@ -356,12 +355,11 @@ def _remember_assembly(workspace: Path, key: str, stats: RunStats) -> None:
 
 def _corpus_steps(corpus, workspace, cities, model_name, model_folder, theme_config, evaluation, corpus_key,
                   progress):
-    from ..classification import load
     from ..compare import compare, write_tables
     from ..pipeline import themes_for, write_cities
     from ..report import build_report
 
-    model = load(model_folder)
+    model = cached_model(str(model_folder))  # loaded once for both steps
     for warning in cities.warnings:
         progress.log(f"warning: {warning}")
     write_cities(cities, workspace / W.CITIES)

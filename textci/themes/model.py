@@ -1,9 +1,9 @@
-"""Passages -> themes with BERTopic, on the classifier's multilingual embeddings.
+"""Passages -> themes by BERTopic's recipe, on the classifier's multilingual embeddings.
 
 Names and numbers are masked before embedding and labelling, embeddings are
-centred per language, then BERTopic runs with the reduction and clustering of
-`clustering.py` and labels each theme by class-based TF-IDF over words that
-several cities use. Every step is seeded and every list sorted, so the same
+centred per language, reduced and clustered (`clustering.py`), and each theme
+is labelled by BERTopic's class-based TF-IDF (`ctfidf.py`, the same result
+without BERTopic's import) over words that several cities use. Every step is seeded and every list sorted, so the same
 passages and configuration give the same themes.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..data import Sample, Theme, ThemeAssignment
+from .ctfidf import order_by_size, topic_terms
 from .clustering import CentroidClusterer, Reducer, centre_languages, default_theme_count
 from .masking import NameMasker
 from .vocabulary import label_vocabulary, term_counter
@@ -81,20 +82,9 @@ def fit_themes(passages: list[Sample], config: ThemeConfig = ThemeConfig(), *,
     if vocabulary is None:  # no two words to label by: cluster only, themes keep their numbers as labels
         topics = clusterer.fit(reducer.fit_transform(vectors)).labels_.copy()
         return _collect(passages, topics, clusterer, None, vectors, config, seed_labels)
-    topic_model = _bertopic(reducer, clusterer, config, vocabulary)
-    topics, _ = topic_model.fit_transform(masked, embeddings=vectors)
-    return _collect(passages, np.asarray(topics), clusterer, topic_model, vectors, config, seed_labels)
-
-
-def _bertopic(reducer, clusterer, config: ThemeConfig, vocabulary: list[str]):
-    from bertopic import BERTopic
-    from bertopic.vectorizers import ClassTfidfTransformer
-
-    vectorizer = term_counter(vocabulary)
-    return BERTopic(embedding_model=None, umap_model=reducer, hdbscan_model=clusterer,
-                    vectorizer_model=vectorizer, ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-                    top_n_words=config.top_terms, calculate_probabilities=False, verbose=False,
-                    language="multilingual")  # "english" would strip every non-ASCII letter
+    topics = order_by_size(clusterer.fit(reducer.fit_transform(vectors)).labels_)
+    terms = topic_terms(masked, topics, term_counter(vocabulary), config.top_terms)
+    return _collect(passages, topics, clusterer, terms, vectors, config, seed_labels)
 
 
 def _codebook_seeds(codebook, embedder, masker, cache=None) -> tuple[list[str], np.ndarray]:
@@ -112,7 +102,7 @@ def _codebook_seeds(codebook, embedder, masker, cache=None) -> tuple[list[str], 
     return ids, means - means.mean(axis=0)
 
 
-def _collect(passages, topics, clusterer, topic_model, vectors, config, seed_labels) -> ThemeResult:
+def _collect(passages, topics, clusterer, terms_of, vectors, config, seed_labels) -> ThemeResult:
     """Renumber themes by size (ties: first passage), pick representatives, build records."""
     clusters = clusterer.labels_
     ids = sorted({t for t in topics.tolist() if t >= 0},
@@ -127,7 +117,7 @@ def _collect(passages, topics, clusterer, topic_model, vectors, config, seed_lab
         centres.append(centre)
         similarity[rows] = sims
         order = sorted(range(len(rows)), key=lambda i: (-round(float(sims[i]), 6), passages[rows[i]].id))
-        words = topic_model.get_topic(old) if topic_model is not None else None
+        words = terms_of.get(old) if terms_of is not None else None
         terms = tuple(w for w, _ in (words or []) if w)[:config.top_terms]
         origin = Counter(clusters[rows].tolist()).most_common(1)[0][0]
         themes.append(Theme(
