@@ -127,6 +127,24 @@ def ocr_probes(pdfdir: Path, files: list[Path]) -> tuple[int, int]:
     return sum(squash(p["text"]) in texts.get((p["file"], p["page"]), "") for p in probes), len(probes)
 
 
+def measure(path: Path, dpi: int, repeat: int) -> dict:
+    """Both settings on one document, interleaved; the best CPU time of each and the text of its first run."""
+    settings = {"old": (old_ocr_page, old_language), "new": (new_ocr_page(dpi), extraction._ocr_language)}
+    pages, lang = scanned_pages(path)
+    runs = {name: [] for name in settings}
+    for n in range(repeat):
+        for name in (list(settings) if n % 2 == 0 else list(settings)[::-1]):
+            runs[name].append(ocr_document(path, pages, lang, *settings[name]))
+    old_text = " ".join(runs["old"][0][2].values())
+    new_text = " ".join(runs["new"][0][2].values())
+    return {"file": path.name, "pages": len(pages),
+            **{f"{name}_cpu_s": min(r[0] for r in runs[name]) for name in settings},
+            **{f"{name}_wall_s": min(r[1] for r in runs[name]) for name in settings},
+            **{f"{name}_langs": runs[name][0][3] for name in settings},
+            **dict(zip(("sequence_ratio", "words_in_common"), word_similarity(old_text, new_text))),
+            "old_words": len(old_text.split()), "new_words": len(new_text.split())}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pdfdir", type=Path, default=ROOT.parent / "shared" / "realpdfs")
@@ -139,26 +157,10 @@ def main() -> int:
     from textci.segment import language
 
     language.warm_up()
-    folder = Path(tempfile.mkdtemp(prefix="bench_ocr_"))
-    files = [args.pdfdir / name for name in SCANS] + [SAMPLE_SCAN] + factory_scans(folder)
-    settings = {"old": (old_ocr_page, old_language),
-                "new": (new_ocr_page(args.dpi), extraction._ocr_language)}
-    rows = []
-    for path in files:
-        pages, lang = scanned_pages(path)
-        runs = {name: [] for name in settings}
-        for repeat in range(args.repeat):
-            for name in (list(settings) if repeat % 2 == 0 else list(settings)[::-1]):
-                runs[name].append(ocr_document(path, pages, lang, *settings[name]))
-        old_text = " ".join(runs["old"][0][2].values())
-        new_text = " ".join(runs["new"][0][2].values())
-        rows.append({"file": path.name, "pages": len(pages),
-                     **{f"{name}_cpu_s": min(r[0] for r in runs[name]) for name in settings},
-                     **{f"{name}_wall_s": min(r[1] for r in runs[name]) for name in settings},
-                     **{f"{name}_langs": runs[name][0][3] for name in settings},
-                     **dict(zip(("sequence_ratio", "words_in_common"), word_similarity(old_text, new_text))),
-                     "old_words": len(old_text.split()), "new_words": len(new_text.split())})
-    passed, total = ocr_probes(args.pdfdir, files)
+    with tempfile.TemporaryDirectory(prefix="bench_ocr_") as folder:
+        files = [args.pdfdir / name for name in SCANS] + [SAMPLE_SCAN] + factory_scans(Path(folder))
+        rows = [measure(path, args.dpi, args.repeat) for path in files]
+        passed, total = ocr_probes(args.pdfdir, files)
     print_table(rows, args.dpi)
     print(f"\nOCR probes passed by the full extraction at {args.dpi} dpi: {passed}/{total}")
     if args.json:
