@@ -182,16 +182,18 @@ def _ocr_scanned(path: Path, name: str, pages: list[RawPage], doc_lang: str | No
 
 
 def _ocr_language(pdf, index: int, langs: str) -> str:
-    """Read one page with the English model, identify its language, OCR the rest in that language.
+    """Read part of one page with the English model, identify its language, OCR the pages in that language.
 
     Tesseract with all six models loaded is several times slower than with
     one, and a Latin-script page read with the English model is still good
-    enough to tell Dutch from Italian.
+    enough to tell Dutch from Italian; its upper half usually is too, for half
+    the cost of a second reading of the whole page.
     """
     from ..segment.language import identify
 
-    probe = ocr.ocr_page(pdf, index, "eng")
-    lang = identify(" ".join(line.text for line in probe.lines))
+    lang = identify(ocr.sample_text(pdf, index))
+    if lang is None:  # little text in the upper half: read all of the page
+        lang = identify(" ".join(line.text for line in ocr.ocr_page(pdf, index, "eng").lines))
     return ocr.tesseract_langs(lang) if lang in ocr.TESSERACT_LANG else langs
 
 
