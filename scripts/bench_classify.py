@@ -137,13 +137,24 @@ def held_out_page(source: str) -> bool:
     return int(page_hash(source)[:8], 16) / 16**8 < HELD_OUT_SHARE
 
 
+def model_scores(model, gold, book) -> dict:
+    """A model's evaluation (textci.classification.evaluate) on gold samples."""
+    import numpy as np
+
+    from textci.classification import evaluate as ev
+    from textci.classification.model import label_matrix
+
+    predictions = model.classify(gold)
+    P = np.array([[p.scores[label] for label in book.label_ids] for p in predictions])
+    D = np.array([[label in p.labels for label in book.label_ids] for p in predictions])
+    return ev.evaluate(book.label_ids, label_matrix(gold, book.label_ids), P, D, [s.lang for s in gold])
+
+
 def learning_curve(book, training, dev) -> dict:
     """Default retrained on parts of the real corpus (+/- the written one); scored on dev and held-out pages."""
     import numpy as np
 
-    from textci.classification import evaluate as ev
     from textci.classification import train
-    from textci.classification.model import label_matrix
 
     real = [s for s in training if s.group and s.group.startswith("http")]
     written = [s for s in training if not (s.group and s.group.startswith("http"))]
@@ -152,10 +163,7 @@ def learning_curve(book, training, dev) -> dict:
     pages = sorted({s.group for s in pool}, key=page_hash)  # a fixed order unrelated to the address
 
     def scores(model, gold):
-        predictions = model.classify(gold)
-        P = np.array([[p.scores[l] for l in book.label_ids] for p in predictions])
-        D = np.array([[l in p.labels for l in book.label_ids] for p in predictions])
-        return ev.evaluate(book.label_ids, label_matrix(gold, book.label_ids), P, D, [s.lang for s in gold])
+        return model_scores(model, gold, book)
 
     print(f"\n== training data: real corpus {len(real)} passages ({len({s.group for s in real})} pages), "
           f"written {len(written)}; held out: {len(test)} real passages from {len({s.group for s in test})} pages")

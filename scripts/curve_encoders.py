@@ -33,12 +33,10 @@ def main() -> int:
 
     import numpy as np
 
-    from bench_classify import held_out_page, page_hash
+    from bench_classify import held_out_page, model_scores, page_hash
     from textci import codebook
-    from textci.classification import evaluate as ev
     from textci.classification import load_training, train
     from textci.classification.jsonl import read_samples
-    from textci.classification.model import label_matrix
 
     book = codebook.load(None)
     training = load_training(None, book)
@@ -51,10 +49,7 @@ def main() -> int:
     ci = book.label_ids[:5]
 
     def scores(model, gold):
-        predictions = model.classify(gold)
-        P = np.array([[p.scores[l] for l in book.label_ids] for p in predictions])
-        D = np.array([[l in p.labels for l in book.label_ids] for p in predictions])
-        return ev.evaluate(book.label_ids, label_matrix(gold, book.label_ids), P, D, [s.lang for s in gold])
+        return model_scores(model, gold, book)
 
     print(f"{'encoder':8s} {'real share':>10s} {'n':>5s} {'dev':>6s} {'real':>6s} {'real CI':>7s} {'ECE':>6s} {'train s':>7s}",
           flush=True)
