@@ -4,7 +4,8 @@
 Measures, in the same run and on the same pages:
   * pdfplumber's `extract_text()` (the baseline),
   * textci's page extraction with the default (pdfium) and the pdfplumber text layer,
-  * textci's full `extract` (pages + sentence segmentation + language id),
+  * textci's full `extract` (pages + sentence segmentation + language id), in process and as the whole
+    command (`textci extract --no-ocr`, start-up and worker processes included),
 and scores each against probes.jsonl (text a correct extraction must contain,
 or must not contain for furniture probes). OCR is off for the timings so that
 all rows read the same text layers; the OCR pass rate is reported on its own.
@@ -73,6 +74,26 @@ def run(name, fn, pdfs, probes):
             "pass_rate": sum(a for a, _ in per_file.values()) / max(1, sum(b for _, b in per_file.values()))}
 
 
+def whole_command(pdfs, probes):
+    """`textci extract --no-ocr` as a user runs it (a new process: start-up, workers), scored on its pages.jsonl."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "textci.cli", "extract", *map(str, pdfs), "-o", out, "--force",
+                        "--no-ocr"], check=False, capture_output=True, cwd=ROOT)
+        seconds = time.perf_counter() - started
+        records = [json.loads(line) for line in (Path(out) / "pages.jsonl").read_text("utf-8").splitlines()]
+    texts = {(Path(r["file"]).name, r["page"]): r["text"] for r in records}
+    per_file, by_kind = score(probes, texts)
+    return {"name": "textci extract --no-ocr (whole command)", "pages": len(records), "seconds": seconds,
+            "pages_per_s": len(records) / seconds,
+            "per_file": {f: f"{a}/{b}" for f, (a, b) in sorted(per_file.items())},
+            "by_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(by_kind.items())},
+            "pass_rate": sum(a for a, _ in per_file.values()) / max(1, sum(b for _, b in per_file.values()))}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pdfdir", type=Path, default=ROOT.parent / "shared" / "realpdfs")
@@ -80,10 +101,9 @@ def main() -> int:
     args = parser.parse_args()
     probes = [json.loads(l) for l in open(args.pdfdir / "probes.jsonl", encoding="utf-8") if l.strip()]
     pdfs = sorted(args.pdfdir.glob("*.pdf"))
-    from textci.segment import language, sentences
+    from textci.segment import language
 
     language.warm_up()
-    sentences.warm_up()
     rows = [
         run("pdfplumber extract_text()", plumber_pages, pdfs, probes),
         run("textci pages (pdfium, default)",
@@ -94,6 +114,7 @@ def main() -> int:
             lambda p: textci_pages(p, ExtractOptions(extractor="pdfplumber", ocr=False, segment=False)),
             pdfs, probes),
     ]
+    rows.append(whole_command(pdfs, probes))
     ocr_probes = [p for p in probes if p["kind"] == "ocr"]
     if ocr_probes:
         files = sorted({p["file"] for p in ocr_probes})
