@@ -226,10 +226,12 @@ class EmbeddingCache:
 @lru_cache(maxsize=1)
 def default_cache() -> EmbeddingCache | None:
     """The user's cache ($TEXTCI_CACHE or ~/.cache/textci); TEXTCI_CACHE=off disables it."""
-    where = os.environ.get("TEXTCI_CACHE", str(Path.home() / ".cache" / "textci"))
-    if where.lower() in ("off", "none", "0", ""):
+    from ..io import user_cache_dir
+
+    where = user_cache_dir()
+    if where is None:
         return None
     try:
-        return EmbeddingCache(Path(where) / "embeddings.sqlite")
+        return EmbeddingCache(where / "embeddings.sqlite")
     except (OSError, sqlite3.Error):
         return None
