@@ -51,13 +51,16 @@ def build_archive(target: Path, copies: int) -> int:
 
 
 class PeakMemory:
-    """Largest total RSS of this process and all its descendants, sampled in a thread."""
+    """Largest sums of PSS (shared pages counted once) and of RSS over processes and their descendants.
 
-    def __init__(self):
+    The roots default to this process; samples every 0.2 s in a thread.
+    """
+
+    def __init__(self, *roots):
         import psutil
 
-        self.me = psutil.Process()
-        self.peak = 0
+        self.roots = [psutil.Process(r) if isinstance(r, int) else r for r in roots] or [psutil.Process()]
+        self.peak = self.peak_rss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -65,13 +68,22 @@ class PeakMemory:
         import psutil
 
         while not self._stop.is_set():
-            total = 0
-            for proc in [self.me] + self.me.children(recursive=True):
+            seen, pss, rss = set(), 0, 0
+            for root in self.roots:
                 try:
-                    total += proc.memory_info().rss
+                    family = [root] + root.children(recursive=True)
                 except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
+                    continue
+                for proc in family:
+                    if proc.pid in seen:
+                        continue
+                    seen.add(proc.pid)
+                    try:
+                        info = proc.memory_full_info()
+                        pss, rss = pss + info.pss, rss + info.rss
+                    except psutil.Error:
+                        pass
+            self.peak, self.peak_rss = max(self.peak, pss), max(self.peak_rss, rss)
             time.sleep(0.2)
 
     def __enter__(self):
@@ -91,7 +103,7 @@ def timed_run(corpus: Path, workspace: Path, **kwargs):
         started = time.perf_counter()
         result = run(corpus, workspace, progress=Progress(open(os.devnull, "w")), **kwargs)
         seconds = time.perf_counter() - started
-    return result, seconds, memory.peak
+    return result, seconds, memory.peak_rss
 
 
 def start_cluster(folder: Path, workers: int = 2):

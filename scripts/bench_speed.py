@@ -31,7 +31,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -88,51 +87,10 @@ def manifest_kinds() -> dict[str, str]:
         return {row["file"]: row["kind"] for row in csv.DictReader(handle, delimiter="\t")}
 
 
-class PeakMemory:
-    """Largest sums of PSS (shared pages counted once) and of RSS over the given processes and their descendants."""
-
-    def __init__(self, *roots):
-        import psutil
-
-        self.roots = [psutil.Process(r) if isinstance(r, int) else r for r in roots]
-        self.peak = self.peak_rss = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self):
-        import psutil
-
-        while not self._stop.is_set():
-            seen, total, rss = set(), 0, 0
-            for root in self.roots:
-                try:
-                    family = [root] + root.children(recursive=True)
-                except psutil.Error:
-                    continue
-                for proc in family:
-                    if proc.pid in seen:
-                        continue
-                    seen.add(proc.pid)
-                    try:
-                        info = proc.memory_full_info()
-                        total, rss = total + info.pss, rss + info.rss
-                    except psutil.Error:
-                        pass
-            self.peak, self.peak_rss = max(self.peak, total), max(self.peak_rss, rss)
-            time.sleep(0.25)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-
 def run_measured(command: list[str], env: dict, *extra_roots) -> tuple[float, "PeakMemory"]:
     """Wall seconds and peak memory of a command (plus other process trees, e.g. a cluster)."""
     import psutil
+    from bench_archive import PeakMemory
 
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
