@@ -66,12 +66,21 @@ def run(name, fn, pdfs, probes):
         for page, text in fn(pdf).items():
             texts[(pdf.name, page)] = text
             pages += 1
-    seconds = time.perf_counter() - started
+    return result_row(name, texts, time.perf_counter() - started, probes)
+
+
+def result_row(name: str, texts: dict[tuple[str, int], str], seconds: float, probes) -> dict:
     per_file, by_kind = score(probes, texts)
-    return {"name": name, "pages": pages, "seconds": seconds, "pages_per_s": pages / seconds,
+    return {"name": name, "pages": len(texts), "seconds": seconds, "pages_per_s": len(texts) / seconds,
             "per_file": {f: f"{a}/{b}" for f, (a, b) in sorted(per_file.items())},
             "by_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(by_kind.items())},
             "pass_rate": sum(a for a, _ in per_file.values()) / max(1, sum(b for _, b in per_file.values()))}
+
+
+def output_texts(folder: Path) -> dict[tuple[str, int], str]:
+    """(file name, page) -> text, from the pages.jsonl a `textci extract` wrote."""
+    records = map(json.loads, (Path(folder) / "pages.jsonl").read_text("utf-8").splitlines())
+    return {(Path(r["file"]).name, r["page"]): r["text"] for r in records}
 
 
 def whole_command(pdfs, probes):
@@ -84,14 +93,8 @@ def whole_command(pdfs, probes):
         subprocess.run([sys.executable, "-m", "textci.cli", "extract", *map(str, pdfs), "-o", out, "--force",
                         "--no-ocr"], check=False, capture_output=True, cwd=ROOT)
         seconds = time.perf_counter() - started
-        records = [json.loads(line) for line in (Path(out) / "pages.jsonl").read_text("utf-8").splitlines()]
-    texts = {(Path(r["file"]).name, r["page"]): r["text"] for r in records}
-    per_file, by_kind = score(probes, texts)
-    return {"name": "textci extract --no-ocr (whole command)", "pages": len(records), "seconds": seconds,
-            "pages_per_s": len(records) / seconds,
-            "per_file": {f: f"{a}/{b}" for f, (a, b) in sorted(per_file.items())},
-            "by_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(by_kind.items())},
-            "pass_rate": sum(a for a, _ in per_file.values()) / max(1, sum(b for _, b in per_file.values()))}
+        texts = output_texts(Path(out))
+    return result_row("textci extract --no-ocr (whole command)", texts, seconds, probes)
 
 
 def main() -> int:

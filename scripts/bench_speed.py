@@ -129,7 +129,7 @@ def small_files(rows, tmp: Path, env: dict):
 
 
 def text_reports(rows, tmp: Path, env: dict):
-    from bench_extract import score
+    from bench_extract import output_texts, score
 
     kinds = manifest_kinds()
     files = sorted(f for f in REAL.glob("*.pdf") if kinds.get(f.name) == "text")
@@ -137,10 +137,7 @@ def text_reports(rows, tmp: Path, env: dict):
     out = tmp / "text-reports"
     ours = wall([str(BIN / "textci"), "extract", *map(str, files), "-o", str(out), "--no-ocr"], env=env)
     theirs = plumber(files)
-    texts = {}
-    for line in (out / "pages.jsonl").read_text("utf-8").splitlines():
-        record = json.loads(line)
-        texts[(Path(record["file"]).name, record["page"])] = record["text"]
+    texts = output_texts(out)
     probes = [json.loads(line) for line in (REAL / "probes.jsonl").read_text("utf-8").splitlines() if line.strip()]
     probes = [p for p in probes if p["file"] in {f.name for f in files}]
     per_file, _ = score(probes, texts)
@@ -215,11 +212,9 @@ def ocr(rows, tmp: Path, env: dict):
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     ocr_probes = [json.loads(line) for line in (REAL / "probes.jsonl").read_text("utf-8").splitlines()
                   if line.strip() and json.loads(line)["kind"] == "ocr"]
-    texts = {(Path(r["file"]).name, r["page"]): r["text"] for r in map(json.loads, (tmp / "ocr" / "pages.jsonl")
-                                                                       .read_text("utf-8").splitlines())}
-    from bench_extract import score
+    from bench_extract import output_texts, score
 
-    per_file, _ = score(ocr_probes, texts)
+    per_file, _ = score(ocr_probes, output_texts(tmp / "ocr"))
     rows.append((f"OCR, {len(files)} scanned reports ({pages} pages), whole command", pages / cpu,
                  "pages/s per core", None, "", f"OCR probes {sum(a for a, _ in per_file.values())}/{len(ocr_probes)}"))
 
