@@ -63,19 +63,16 @@ class UniversalSentenceEncoder(Embedder):
 
     @cached_property
     def _recipe(self) -> tuple[int, int | None]:
-        """(BLAS threads, row alignment of the batched forward; None: one text at a time)."""
+        """(BLAS threads, row alignment of the batched forward; None: one text at a time).
+
+        The batched forward runs one BLAS thread in each of `threads` workers (use_encoder.py);
+        BLAS splits a GEMM's rows and columns, never its sums, so a vector is the same bits at
+        any thread count."""
         from .use_encoder import stable_alignment
 
-        for threads in dict.fromkeys((self.threads, 1)):
-            with blas_threads(threads):
-                align = stable_alignment()
-            if align is not None:
-                return threads, align
-        return self.threads, None
-
-    @property
-    def revision(self) -> str:
-        return "/per-text" if self._recipe[1] is None else "/batched-aligned-rows"
+        with blas_threads(1):
+            align = stable_alignment()
+        return (1, align) if align is not None else (self.threads, None)
 
     @cached_property
     def _batched(self):
@@ -98,7 +95,7 @@ class UniversalSentenceEncoder(Embedder):
             if align is None:
                 return np.stack([self._per_text.encode(text) for text in texts])
             tokenizer, encoder = self._batched
-            return encoder.encode(tokenizer.ids(texts))
+            return encoder.encode(tokenizer.ids(texts), workers=self.threads)
 
 
 @lru_cache(maxsize=1)
