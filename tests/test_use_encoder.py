@@ -73,3 +73,15 @@ def test_a_text_gets_the_same_vector_in_any_batch(real_texts, cached_ids, monkey
 def test_stable_alignment_is_found_for_this_machines_blas():
     with blas_threads(2):
         assert stable_alignment() is not None
+
+
+def test_a_text_gets_the_same_vector_from_one_worker_or_two_in_groups_of_any_size(real_texts, monkeypatch):
+    """Groups of texts go to worker threads that share the per-id table: bit for bit the same vectors."""
+    from textci.classification.embeddings import UniversalSentenceEncoder
+
+    one = UniversalSentenceEncoder(threads=1).encode(real_texts)
+    two = UniversalSentenceEncoder(threads=2).encode(real_texts)
+    monkeypatch.setattr(use_encoder, "GROUP_TEXTS", 7)
+    small_groups = UniversalSentenceEncoder(threads=2).encode(real_texts[::-1])[::-1]
+    assert np.array_equal(one, two)
+    assert np.array_equal(one, small_groups)

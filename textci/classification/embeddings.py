@@ -65,9 +65,9 @@ class UniversalSentenceEncoder(Embedder):
     def _recipe(self) -> tuple[int, int | None]:
         """(BLAS threads, row alignment of the batched forward; None: one text at a time).
 
-        The batched forward runs one BLAS thread in each of `threads` workers (use_encoder.py);
-        BLAS splits a GEMM's rows and columns, never its sums, so a vector is the same bits at
-        any thread count."""
+        The batched forward runs one BLAS thread in each of `threads` workers (a busy machine
+        stalls BLAS's own threads on small GEMMs); BLAS splits a GEMM's rows and columns, never
+        its sums, so a vector is the same bits at any thread count."""
         from .use_encoder import stable_alignment
 
         with blas_threads(1):
@@ -94,8 +94,21 @@ class UniversalSentenceEncoder(Embedder):
         with blas_threads(threads):
             if align is None:
                 return np.stack([self._per_text.encode(text) for text in texts])
+            from .use_encoder import GROUP_TEXTS
+
             tokenizer, encoder = self._batched
-            return encoder.encode(tokenizer.ids(texts), workers=self.threads)
+            return _in_groups(lambda group: encoder.encode(tokenizer.ids(group)), texts, GROUP_TEXTS, self.threads)
+
+
+def _in_groups(function, items: list, size: int, workers: int) -> np.ndarray:
+    """`function` over consecutive groups of `items` in `workers` threads, the results stacked in order."""
+    groups = [items[start:start + size] for start in range(0, len(items), size)]
+    if workers < 2 or len(groups) < 2:
+        return np.concatenate([function(group) for group in groups])
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(workers, len(groups))) as pool:
+        return np.concatenate(list(pool.map(function, groups)))
 
 
 @lru_cache(maxsize=1)

@@ -84,26 +84,14 @@ class UseEncoder:
         self._filled = 1
         self._lock = threading.Lock()  # the table is filled as texts come, by any worker
 
-    def encode(self, ids: list[list[int]], workers: int = 1) -> np.ndarray:
+    def encode(self, ids: list[list[int]]) -> np.ndarray:
         """(n, 512) unit vectors, one per list of piece ids (with <s> and </s>).
 
-        Groups of texts go to `workers` threads: numpy lets go of the GIL in the GEMMs,
-        and one BLAS thread per worker keeps a busy machine from stalling BLAS's own threads.
+        Safe to call from several threads at once: numpy lets go of the GIL in the GEMMs.
         """
         out = np.empty((len(ids), EMB), dtype=np.float32)
-        groups = [range(start, min(start + GROUP_TEXTS, len(ids))) for start in range(0, len(ids), GROUP_TEXTS)]
-
-        def encode_group(group: range) -> None:
-            out[group.start:group.stop] = self._encode_group(ids[group.start:group.stop])
-
-        if workers > 1 and len(groups) > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(min(workers, len(groups))) as pool:
-                list(pool.map(encode_group, groups))
-        else:
-            for group in groups:
-                encode_group(group)
+        for start in range(0, len(ids), GROUP_TEXTS):
+            out[start:start + GROUP_TEXTS] = self._encode_group(ids[start:start + GROUP_TEXTS])
         return out
 
     def _encode_group(self, texts: list[list[int]]) -> np.ndarray:
