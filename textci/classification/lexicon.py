@@ -173,6 +173,10 @@ class LexiconClassifier(Classifier):
             return 0.5 * X[:, :, 0]
         return self.units_.proba(X, per_label_features=True)
 
+    def prepare(self, samples):
+        for sample in samples:
+            self.matches(sample)
+
     def evidence(self, samples, vectors=None):
         return [{label: terms for label, terms in zip(self.label_ids, self.matches(s)) if terms}
                 for s in samples]

@@ -74,6 +74,9 @@ class CharNgramClassifier(Classifier):
         matrix.has_sorted_indices = True
         return matrix
 
+    def prepare(self, samples):
+        self._word_columns(list(dict.fromkeys(w for s in samples for w in s.text.lower().split())))
+
     def _word_columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All the words' vocabulary columns end to end, and where each word's begin and how many."""
         missing = [w for w in words if w not in self._memo]
