@@ -74,6 +74,10 @@ class UniversalSentenceEncoder(Embedder):
             align = stable_alignment()
         return (1, align) if align is not None else (self.threads, None)
 
+    @property
+    def revision(self) -> str:
+        return "/per-text" if self._recipe[1] is None else "/batched-aligned-rows"
+
     @cached_property
     def _batched(self):
         from .use_encoder import UseEncoder
