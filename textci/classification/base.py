@@ -40,6 +40,10 @@ class Classifier:
     def evidence(self, samples: list[Sample]) -> list[dict[str, list[str]]]:
         return [{} for _ in samples]
 
+    def prepare(self, samples: list[Sample]) -> None:
+        """Work on the texts alone that predict_proba then finds done (filled caches): Model runs
+        it in a thread beside the embedder, whose GEMMs let go of the GIL."""
+
     def get_params(self) -> dict:
         return {}
 

@@ -63,15 +63,16 @@ class UniversalSentenceEncoder(Embedder):
 
     @cached_property
     def _recipe(self) -> tuple[int, int | None]:
-        """(BLAS threads, row alignment of the batched forward; None: one text at a time)."""
+        """(BLAS threads, row alignment of the batched forward; None: one text at a time).
+
+        The batched forward runs one BLAS thread in each of `threads` workers (a busy machine
+        stalls BLAS's own threads on small GEMMs); BLAS splits a GEMM's rows and columns, never
+        its sums, so a vector is the same bits at any thread count."""
         from .use_encoder import stable_alignment
 
-        for threads in dict.fromkeys((self.threads, 1)):
-            with blas_threads(threads):
-                align = stable_alignment()
-            if align is not None:
-                return threads, align
-        return self.threads, None
+        with blas_threads(1):
+            align = stable_alignment()
+        return (1, align) if align is not None else (self.threads, None)
 
     @property
     def revision(self) -> str:
@@ -97,8 +98,21 @@ class UniversalSentenceEncoder(Embedder):
         with blas_threads(threads):
             if align is None:
                 return np.stack([self._per_text.encode(text) for text in texts])
+            from .use_encoder import GROUP_TEXTS
+
             tokenizer, encoder = self._batched
-            return encoder.encode(tokenizer.ids(texts))
+            return _in_groups(lambda group: encoder.encode(tokenizer.ids(group)), texts, GROUP_TEXTS, self.threads)
+
+
+def _in_groups(function, items: list, size: int, workers: int) -> np.ndarray:
+    """`function` over consecutive groups of `items` in `workers` threads, the results stacked in order."""
+    groups = [items[start:start + size] for start in range(0, len(items), size)]
+    if workers < 2 or len(groups) < 2:
+        return np.concatenate([function(group) for group in groups])
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(workers, len(groups))) as pool:
+        return np.concatenate(list(pool.map(function, groups)))
 
 
 @lru_cache(maxsize=1)

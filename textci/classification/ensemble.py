@@ -119,6 +119,10 @@ class EnsembleClassifier(Classifier):
         F = self._features(samples, vectors, self.supervised.decision(samples, vectors), self.ngrams.decision(samples))
         return self.meta_.proba(F, per_label_features=True)
 
+    def prepare(self, samples):
+        self.lexicon.prepare(samples)
+        self.ngrams.prepare(samples)
+
     def evidence(self, samples, vectors=None):
         vectors = self.embedder.embed([s.text for s in samples]) if vectors is None else vectors
         terms = self.lexicon.evidence(samples)

@@ -17,7 +17,7 @@ import numpy as np
 from ..codebook import Codebook
 from ..data import Sample
 from .base import Classifier, LinearUnits
-from .lexicon_gate import Gate, TextKeys
+from .lexicon_gate import PHRASE_GAP, Gate, TextKeys
 
 
 # Inflection: the codebook writes one form of a phrase ("gemeinsame ziele",
@@ -62,7 +62,7 @@ def term_pattern(term: str, lang: str | None = None) -> str:
     words = term.strip().lower().split()
     inflect = lang if len(words) > 1 or lang in INFLECTED_WORDS else None
     parts = [_word_pattern(w, inflect) for w in words]
-    pattern = r"[\s\-]+".join(parts)
+    pattern = PHRASE_GAP.join(parts)
     return pattern if words[-1].endswith("*") else pattern + r"(?!\w)"
 
 
@@ -120,9 +120,9 @@ class LexiconClassifier(Classifier):
                        for l in self.codebook.labels] for lang in self.codebook.languages}
 
     @cached_property
-    def _gates(self) -> dict[str, list[Gate]]:
-        return {lang: [Gate(*_heads_and_starts(l.keywords.get(lang, ()), lang in COMPOUNDING), lang)
-                       for l in self.codebook.labels] for lang in self.codebook.languages}
+    def _gates(self) -> dict[str, Gate]:
+        return {lang: Gate([_heads_and_starts(l.keywords.get(lang, ()), lang in COMPOUNDING)
+                            for l in self.codebook.labels], lang) for lang in self.codebook.languages}
 
     def _languages(self, lang: str | None) -> tuple[str, ...]:
         languages = self.codebook.languages
@@ -140,8 +140,9 @@ class LexiconClassifier(Classifier):
         found: list[list[str]] = [[] for _ in self.label_ids]
         keys = TextKeys(sample.text)
         for lang in self._languages(sample.lang):
-            for j, (keywords, exclusions) in enumerate(self._patterns[lang]):
-                if keywords is None or not self._gates[lang][j].may_match(keys):
+            for j in sorted(self._gates[lang].labels(keys)):
+                keywords, exclusions = self._patterns[lang][j]
+                if keywords is None:
                     continue
                 text = sample.text
                 if exclusions is not None:
@@ -171,6 +172,10 @@ class LexiconClassifier(Classifier):
         if not hasattr(self, "units_"):  # unfitted: a match is an even bet
             return 0.5 * X[:, :, 0]
         return self.units_.proba(X, per_label_features=True)
+
+    def prepare(self, samples):
+        for sample in samples:
+            self.matches(sample)
 
     def evidence(self, samples, vectors=None):
         return [{label: terms for label, terms in zip(self.label_ids, self.matches(s)) if terms}

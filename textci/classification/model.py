@@ -70,9 +70,16 @@ class Model:
         return self.codebook.label_ids
 
     def _vectors(self, samples, cache=None):
+        """The samples' vectors, while a thread does the classifier's text-only work (`prepare`)."""
         if self.classifier.name == "lexicon":
             return None
-        return get_embedder(self.embedder_name).embed([s.text for s in samples], cache=cache)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            preparing = pool.submit(self.classifier.prepare, samples)
+            vectors = get_embedder(self.embedder_name).embed([s.text for s in samples], cache=cache)
+            preparing.result()
+        return vectors
 
     def predict_proba(self, samples: list[Sample]) -> np.ndarray:
         return self.classifier.predict_proba(samples, vectors=self._vectors(samples))

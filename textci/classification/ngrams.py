@@ -10,6 +10,8 @@ plain arrays, no pickled vectorizer.
 """
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 from .base import Classifier, LinearUnits
@@ -28,12 +30,8 @@ def _counter():
 def _word_ngrams(word: str) -> list[str]:
     """One word's n-grams exactly as scikit-learn's char_wb analyzer cuts them (a short word counts once)."""
     padded = f" {word} "
-    out = []
-    for n in range(NGRAMS[0], NGRAMS[1] + 1):
-        out += [padded[i:i + n] for i in range(max(len(padded) - n + 1, 1))]
-        if len(padded) <= n:
-            break
-    return out
+    return [padded[i:i + n] for n in range(NGRAMS[0], min(NGRAMS[1], len(padded)) + 1)
+            for i in range(len(padded) - n + 1)]
 
 
 class CharNgramClassifier(Classifier):
@@ -54,31 +52,53 @@ class CharNgramClassifier(Classifier):
         """The matrix CountVectorizer(analyzer="char_wb") gives, a word's n-grams looked up once per word.
 
         Its n-grams never cross a word boundary, so a text's counts are the sum of
-        its words' and the frequent words' columns are remembered (five times faster).
+        its words' columns: each distinct word's columns are found once (and the
+        frequent words' remembered), then all texts are counted in a few array operations.
         """
         from scipy.sparse import csr_matrix
 
-        indptr, columns, counts = [0], [], []
-        for text in texts:
-            words = [self._word_columns(word) for word in text.lower().split()]
-            found, times = np.unique(np.concatenate(words), return_counts=True) if words else ((), ())
-            columns.append(found)
-            counts.append(times)
-            indptr.append(indptr[-1] + len(found))
-        matrix = csr_matrix((np.concatenate(counts + [np.zeros(0)]).astype(np.float32),
-                             np.concatenate(columns + [np.zeros(0)]).astype(np.int32),
-                             np.array(indptr, dtype=np.int32)), shape=(len(texts), len(self.vocabulary_)))
+        words_per_text = [text.lower().split() for text in texts]
+        distinct: dict[str, int] = {}
+        tokens = np.array([distinct.setdefault(w, len(distinct)) for words in words_per_text for w in words],
+                          dtype=np.int64)
+        columns, starts, lengths = self._word_columns(list(distinct))
+        per_token = lengths[tokens]
+        ends = np.cumsum(per_token)
+        where = np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts[tokens] - (ends - per_token), per_token)
+        text_of = np.repeat(np.repeat(np.arange(len(texts)), [len(w) for w in words_per_text]), per_token)
+        width = len(self.vocabulary_)
+        cells, times = np.unique(text_of * width + columns[where], return_counts=True)
+        indptr = np.searchsorted(cells, np.arange(len(texts) + 1) * width).astype(np.int32)
+        matrix = csr_matrix((times.astype(np.float32), (cells % width).astype(np.int32), indptr),
+                            shape=(len(texts), width))
         matrix.has_sorted_indices = True
         return matrix
 
-    def _word_columns(self, word: str) -> np.ndarray:
-        columns = self._memo.get(word)
-        if columns is None:
-            if len(self._memo) >= MEMO_WORDS:
+    def prepare(self, samples):
+        self._word_columns(list(dict.fromkeys(w for s in samples for w in s.text.lower().split())))
+
+    def _word_columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All the words' vocabulary columns end to end, and where each word's begin and how many."""
+        missing = [w for w in words if w not in self._memo]
+        if missing:
+            if len(self._memo) + len(missing) > MEMO_WORDS:
                 self._memo.clear()
-            columns = self._memo[word] = np.array(
-                [c for c in map(self._index.get, _word_ngrams(word)) if c is not None], dtype=np.int32)
-        return columns
+                missing = words
+            self._memo.update(zip(missing, self._look_up(missing)))
+        found = [self._memo[w] for w in words]
+        lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        columns = np.concatenate(found) if found else np.zeros(0, dtype=np.int32)
+        return columns, np.cumsum(lengths) - lengths, lengths
+
+    def _look_up(self, words: list[str]) -> list[np.ndarray]:
+        """Each word's n-gram columns (n-grams not in the vocabulary left out), all words in one pass."""
+        get = self._index.get
+        per_word = [[get(g, -1) for g in _word_ngrams(w)] for w in words]
+        found = np.fromiter(chain.from_iterable(per_word), dtype=np.int32)
+        known = found >= 0
+        counts = np.add.reduceat(known, np.cumsum([0] + [len(g) for g in per_word[:-1]])) if words else []
+        kept, ends = found[known], np.cumsum(counts)
+        return [kept[end - n:end] for end, n in zip(ends.tolist(), counts.tolist())]
 
     def _weigh(self, counts):
         from sklearn.preprocessing import normalize

