@@ -170,9 +170,10 @@ def _ocr_scanned(path: Path, name: str, pages: list[RawPage], doc_lang: str | No
 
             pdf = open_pdf(path)
         try:
+            image = ocr.render(pdf, i)
             if "+" in langs:  # the document's language is unknown (all of it is scanned): find it once
-                langs = _ocr_language(pdf, i, langs)
-            result[i] = ocr.ocr_page(pdf, i, langs)
+                langs = _ocr_language(image, langs)
+            result[i] = ocr.read_page(image, langs)
         except errors.OCRFailed as exc:
             problems.append(ErrorRecord(name, i + 1, "ocr", "OCRFailed", str(exc)))
             result[i] = RawPage(i + 1, pages[i].width, pages[i].height, (), True, "none")
@@ -181,7 +182,7 @@ def _ocr_scanned(path: Path, name: str, pages: list[RawPage], doc_lang: str | No
     return result
 
 
-def _ocr_language(pdf, index: int, langs: str) -> str:
+def _ocr_language(image: "ocr.PageImage", langs: str) -> str:
     """Read part of one page with the English model, identify its language, OCR the pages in that language.
 
     Tesseract with all six models loaded is several times slower than with
@@ -191,9 +192,9 @@ def _ocr_language(pdf, index: int, langs: str) -> str:
     """
     from ..segment.language import identify
 
-    lang = identify(ocr.sample_text(pdf, index))
+    lang = identify(ocr.sample_text(image))
     if lang is None:  # little text in the upper half: read all of the page
-        lang = identify(" ".join(line.text for line in ocr.ocr_page(pdf, index, "eng").lines))
+        lang = identify(" ".join(line.text for line in ocr.read_page(image, "eng").lines))
     return ocr.tesseract_langs(lang) if lang in ocr.TESSERACT_LANG else langs
 
 

@@ -11,14 +11,18 @@ resolution; binarisation and layout analysis do. At 200 dpi a dense scanned
 page costs about two thirds of the CPU time it does at 300, with the same
 body text (the words that differ are stamps, letterheads and the order of
 table cells); at 150 dpi thin letters start to drop ("verichting"). The page
-goes to Tesseract as an uncompressed PGM file, which costs next to nothing to
-write, where a PNG costs a compression and a decompression.
+goes to the `tesseract` program as an uncompressed PGM on its standard input
+and its words come back as TSV on its standard output: no temporary files to
+leave behind, and no pytesseract, whose import (it loads pandas) cost more
+than OCR'ing a short page.
 """
 from __future__ import annotations
 
+import io
 import os
 import shutil
-import tempfile
+import subprocess
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import OCRFailed
@@ -34,12 +38,13 @@ TIMEOUT = 120  # seconds per Tesseract run
 def available_languages() -> frozenset[str]:
     if not shutil.which("tesseract"):
         return frozenset()
-    import pytesseract
-
     try:
-        return frozenset(pytesseract.get_languages(config=""))
-    except Exception:  # a broken install counts as none
+        listed = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):  # a broken install counts as none
         return frozenset()
+    if listed.returncode != 0:
+        return frozenset()
+    return frozenset(line.strip() for line in listed.stdout.splitlines()[1:] if line.strip())
 
 
 def tesseract_langs(lang: str | None) -> str | None:
@@ -54,59 +59,101 @@ def tesseract_langs(lang: str | None) -> str | None:
     return "+".join(known) if known else None
 
 
-def ocr_page(pdf, index: int, langs: str, dpi: int = DPI) -> RawPage:
-    image, scale, (width, height) = render(pdf, index, dpi)
-    words = positioned_words(read_words(image, langs), scale)
-    return RawPage(index + 1, width, height, tuple(merge_fragments(words)), True, method="ocr")
+@dataclass(frozen=True)
+class PageImage:
+    """A page rendered for OCR: the grey-scale image, its pixels per point and the page's 1-based number and size."""
+
+    image: object  # PIL.Image.Image
+    scale: float
+    number: int
+    width: float
+    height: float
 
 
-def sample_text(pdf, index: int, lang: str = "eng", dpi: int = DPI) -> str:
+@dataclass(frozen=True)
+class Word:
+    """One word of Tesseract's TSV output, in pixels of the image it read."""
+
+    text: str
+    conf: float
+    left: int
+    top: int
+    width: int
+    height: int
+    line: tuple[int, int, int]  # block, paragraph and line number
+
+
+def ocr_page(pdf, index: int, langs: str, dpi: int = DPI, timeout: float = TIMEOUT) -> RawPage:
+    return read_page(render(pdf, index, dpi), langs, timeout)
+
+
+def read_page(page: PageImage, langs: str, timeout: float = TIMEOUT) -> RawPage:
+    words = positioned_words(read_words(page.image, langs, timeout), page.scale)
+    return RawPage(page.number, page.width, page.height, tuple(merge_fragments(words)), True, method="ocr")
+
+
+def sample_text(page: PageImage, lang: str = "eng") -> str:
     """The words of the upper half of a page: enough to tell its language, for half the time."""
-    image, _, _ = render(pdf, index, dpi, upper_half=True)
-    data = read_words(image, lang)
-    return " ".join(t for t, c in zip(data["text"], data["conf"]) if t.strip() and float(c) >= 0)
+    image = page.image
+    words = read_words(image.crop((0, 0, image.width, image.height // 2)), lang)
+    return " ".join(w.text for w in words)
 
 
-def render(pdf, index: int, dpi: int = DPI, upper_half: bool = False):
-    """The page as a grey-scale image, its scale in pixels per point, and its size in points."""
+def render(pdf, index: int, dpi: int = DPI) -> PageImage:
     page = pdf[index]
     try:
         width, height = page.get_size()
         scale = dpi / 72
         if width * height * scale * scale > MAX_PIXELS:
             scale = (MAX_PIXELS / (width * height)) ** 0.5
-        crop = (0, height / 2, 0, 0) if upper_half else (0, 0, 0, 0)
-        return page.render(scale=scale, grayscale=True, crop=crop).to_pil(), scale, (width, height)
+        image = page.render(scale=scale, grayscale=True).to_pil()
+        return PageImage(image, scale, index + 1, width, height)
     finally:
         page.close()
 
 
-def read_words(image, langs: str) -> dict:
-    """Tesseract's words and boxes (pytesseract's image_to_data dict) for a PIL image."""
-    import pytesseract
-
+def read_words(image, langs: str, timeout: float = TIMEOUT) -> list[Word]:
+    """Tesseract's words and boxes for a grey-scale PIL image."""
+    pgm = io.BytesIO()
+    image.save(pgm, format="PPM")  # a grey-scale image is written as PGM
     # Tesseract's OpenMP threads fight each other and our parallel workers:
     # one thread per page is ~5x faster here (1.9 s vs 10.6 s on an A4 scan).
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    with tempfile.TemporaryDirectory(prefix="textci-ocr-") as folder:
-        path = os.path.join(folder, "page.pgm")
-        image.save(path)
-        try:
-            return pytesseract.image_to_data(path, lang=langs, output_type=pytesseract.Output.DICT,
-                                             timeout=TIMEOUT)
-        except Exception as exc:
-            raise OCRFailed(f"Tesseract failed on this page ({exc}); check the tesseract install") from exc
+    env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}
+    try:
+        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", langs, "tsv"], input=pgm.getvalue(),
+                              capture_output=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        raise OCRFailed(f"Tesseract took longer than {timeout:g} s on this page and was stopped; "
+                        "the page may be very large or noisy") from None
+    except OSError as exc:
+        raise OCRFailed(f"Tesseract could not be started ({exc}); check the tesseract install") from exc
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise OCRFailed(f"Tesseract failed on this page (exit code {done.returncode}: "
+                        f"{reason[-1] if reason else 'no message'}); check the tesseract install")
+    return parse_tsv(done.stdout.decode("utf-8", "replace"))
 
 
-def positioned_words(data: dict, scale: float) -> list[Line]:
-    """Tesseract's words in page points, a list bullet taken off as the next word's mark."""
-    bullets = bullet_words(data)
+def parse_tsv(tsv: str) -> list[Word]:
+    """The recognised words of Tesseract's TSV (rows of level 5 with text and a confidence)."""
     words = []
-    for i, text in enumerate(data["text"]):
-        if text.strip() and float(data["conf"][i]) >= 0 and i not in bullets:
-            x, y, w, h = (data[k][i] / scale for k in ("left", "top", "width", "height"))
-            words.append(Line(text, x, y, x + w, y + h, mark="•" if i - 1 in bullets else ""))
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) == 12 and cells[0] == "5" and cells[11].strip() and float(cells[10]) >= 0:
+            block, par, line, _, left, top, width, height = map(int, cells[2:10])
+            words.append(Word(cells[11], float(cells[10]), left, top, width, height, (block, par, line)))
     return words
+
+
+def positioned_words(words: list[Word], scale: float) -> list[Line]:
+    """Tesseract's words in page points, a list bullet taken off as the next word's mark."""
+    bullets = bullet_words(words)
+    lines = []
+    for i, word in enumerate(words):
+        if i not in bullets:
+            x, y, w, h = (v / scale for v in (word.left, word.top, word.width, word.height))
+            lines.append(Line(word.text, x, y, x + w, y + h, mark="•" if i - 1 in bullets else ""))
+    return lines
 
 
 # What Tesseract makes of a bullet glyph: a letter, a symbol, a stray mark.
@@ -115,7 +162,7 @@ BULLET_GAP = 0.6    # a bullet stands apart from the item's first word by this s
 BULLET_HEIGHT = 0.8  # and is no taller than this share of the item's other words
 
 
-def bullet_words(data: dict) -> set[int]:
+def bullet_words(words: list[Word]) -> set[int]:
     """Indices of words that are a list bullet, however read, at the start of a line.
 
     A reading alone is not enough ("e" and "o" are words in Italian and
@@ -123,18 +170,16 @@ def bullet_words(data: dict) -> set[int]:
     apart from the first of them, as a bullet set before a tab does.
     """
     lines: dict[tuple, list[int]] = {}
-    for i, text in enumerate(data["text"]):
-        if text.strip() and float(data["conf"][i]) >= 0:
-            lines.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(i)
+    for i, word in enumerate(words):
+        lines.setdefault(word.line, []).append(i)
     found = set()
-    for words in lines.values():
-        reading = data["text"][words[0]].strip()
-        if len(words) < 3 or not (reading.lower() in BULLET_READINGS or len(reading) <= 2 and not reading.isalnum()):
+    for members in lines.values():
+        reading = words[members[0]].text.strip()
+        if len(members) < 3 or not (reading.lower() in BULLET_READINGS or len(reading) <= 2 and not reading.isalnum()):
             continue
-        first, second = words[0], words[1]
-        height = sorted(data["height"][i] for i in words[1:])[len(words[1:]) // 2]
-        gap = data["left"][second] - (data["left"][first] + data["width"][first])
-        if data["height"][first] <= BULLET_HEIGHT * height and gap >= BULLET_GAP * height \
-                and data["text"][second][:1].isalnum():
-            found.add(first)
+        first, second = words[members[0]], words[members[1]]
+        height = sorted(words[i].height for i in members[1:])[len(members[1:]) // 2]
+        gap = second.left - (first.left + first.width)
+        if first.height <= BULLET_HEIGHT * height and gap >= BULLET_GAP * height and second.text[:1].isalnum():
+            found.add(members[0])
     return found
