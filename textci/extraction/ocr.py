@@ -64,13 +64,15 @@ def tesseract_langs(lang: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class PageImage:
-    """A page rendered for OCR: the grey-scale image, its pixels per point and the page's 1-based number and size."""
+    """A page rendered for OCR, cut to its ink: the grey-scale image, where it sits on the page, the page's number."""
 
     image: object  # PIL.Image.Image
-    scale: float
-    number: int
-    width: float
+    scale: float   # pixels a point
+    number: int    # 1-based
+    width: float   # the page's size in points
     height: float
+    left: int = 0  # pixels of the page left out of the image on the left and at the top
+    top: int = 0
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def read_page(page: PageImage, langs: str, timeout: float = TIMEOUT) -> RawPage:
 
 
 def _raw_page(page: PageImage, words: list[Word]) -> RawPage:
-    lines = merge_fragments(positioned_words(words, page.scale))
+    lines = merge_fragments(positioned_words(words, page.scale, page.left, page.top))
     return RawPage(page.number, page.width, page.height, tuple(lines), True, method="ocr")
 
 
@@ -154,9 +156,29 @@ def render(pdf, index: int, dpi: int = DPI) -> PageImage:
         if width * height * scale * scale > MAX_PIXELS:
             scale = (MAX_PIXELS / (width * height)) ** 0.5
         image = page.render(scale=scale, grayscale=True).to_pil()
-        return PageImage(image, scale, index + 1, width, height)
     finally:
         page.close()
+    left, top, right, bottom = ink_box(image, margin=round(MARGIN * scale))
+    return PageImage(image.crop((left, top, right, bottom)), scale, index + 1, width, height, left, top)
+
+
+INK = 128     # grey levels below this are ink
+MARGIN = 20   # points of white kept around the ink
+
+
+def ink_box(image, margin: int) -> tuple[int, int, int, int]:
+    """The part of a grey-scale image that holds ink, with a margin: the whole image when it holds none.
+
+    Tesseract's binarisation and layout analysis cost by the pixel, blank or
+    not: a page with a few paragraphs on it is read in two thirds of the time
+    once its white space is cut off (scanned pages, with their dark edges,
+    rarely lose much).
+    """
+    box = image.point(lambda v: 255 if v < INK else 0).getbbox()
+    if box is None:
+        return 0, 0, image.width, image.height
+    return (max(box[0] - margin, 0), max(box[1] - margin, 0),
+            min(box[2] + margin, image.width), min(box[3] + margin, image.height))
 
 
 def read_words(images: list, langs: str, timeout: float = TIMEOUT) -> list[list[Word]]:
@@ -193,13 +215,14 @@ def parse_tsv(tsv: str, pages: int = 1) -> list[list[Word]]:
     return words
 
 
-def positioned_words(words: list[Word], scale: float) -> list[Line]:
-    """Tesseract's words in page points, a list bullet taken off as the next word's mark."""
+def positioned_words(words: list[Word], scale: float, left: int = 0, top: int = 0) -> list[Line]:
+    """Tesseract's words in page points (the image cut `left` and `top` pixels from the page's corner), a list
+    bullet taken off as the next word's mark."""
     bullets = bullet_words(words)
     lines = []
     for i, word in enumerate(words):
         if i not in bullets:
-            x, y, w, h = (v / scale for v in (word.left, word.top, word.width, word.height))
+            x, y, w, h = (v / scale for v in (word.left + left, word.top + top, word.width, word.height))
             lines.append(Line(word.text, x, y, x + w, y + h, mark="•" if i - 1 in bullets else ""))
     return lines
 
