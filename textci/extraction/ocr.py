@@ -198,10 +198,14 @@ def read_words(images: list, langs: str, timeout: float = TIMEOUT) -> list[list[
     except OSError as exc:
         raise OCRFailed(f"Tesseract could not be started ({exc}); check the tesseract install") from exc
     if done.returncode != 0:
-        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        said = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines()
+                if line.strip() and not line.startswith(PROGRESS)]
         raise OCRFailed(f"Tesseract failed on {what} (exit code {done.returncode}: "
-                        f"{reason[-1] if reason else 'no message'}); check the tesseract install")
+                        f"{'; '.join(said)[-300:] or 'no message'}); check the page and the tesseract install")
     return parse_tsv(done.stdout.decode("utf-8", "replace"), len(images))
+
+
+PROGRESS = ("Page ", "Estimating resolution", "Detected ", "Warning: Invalid resolution")  # not a reason
 
 
 def parse_tsv(tsv: str, pages: int = 1) -> list[list[Word]]:
