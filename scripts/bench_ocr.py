@@ -157,7 +157,8 @@ def main() -> int:
         tmp = Path(folder)
         trees = {"before": unpack(args.before, tmp / "before-tree"), "after": ROOT}
         env = {**os.environ, "TEXTCI_CACHE": str(tmp / "cache")}
-        run_textci(ROOT, ["extract", str(SMALL_SCAN), "-o", str(tmp / "warm"), "--no-ocr"], env)  # unpacks the language model
+        # a first run unpacks the language model into the cache, as any first use does
+        run_textci(ROOT, ["extract", str(SMALL_SCAN), "-o", str(tmp / "warm"), "--no-ocr"], env)
         print(f"... whole command on {len(scans)} scanned reports ({pages} pages), {args.repeat} runs each",
               file=sys.stderr)
         whole = timed_versions(trees, [*map(str, scans), "--workers", "1"], tmp / "whole", env, args.repeat)
@@ -212,9 +213,10 @@ def print_report(report: dict, quality: list[dict], before: str) -> None:
           "reference = before at 300 dpi)")
     print(f"{'file':44} {'page':>4} {'words b/a/ref':>14} " + " ".join(f"{f'{a[0]}~{b[:3]} seq/common':>20}"
                                                                       for a, b in pairs))
-    for row in quality + [{"file": "ALL (weighted by words)", "page": 0,
-                           **{k: sum(r[k] for r in quality) for k in ("words_before", "words_after", "words_reference")},
-                           **report["quality"]}]:
+    counts = ("words_before", "words_after", "words_reference")
+    total = {"file": "ALL (weighted by words)", "page": 0, **{k: sum(r[k] for r in quality) for k in counts},
+             **report["quality"]}
+    for row in quality + [total]:
         words = f"{row['words_before']}/{row['words_after']}/{row['words_reference']}"
         print(f"{row['file'][:44]:44} {row['page'] or '':>4} {words:>14} "
               + " ".join(f"{row[f'seq_{a}_{b}']:9.3f} {row[f'common_{a}_{b}']:9.3f}  " for a, b in pairs))
