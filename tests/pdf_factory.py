@@ -272,3 +272,32 @@ def _image_page(img, path: Path) -> Path:
     c.showPage()
     c.save()
     return path
+
+
+def text_image(lines: list[str], size: tuple[int, int] = (1654, 2339), left: int = 150, top: int = 200):
+    """A grey-scale scan (A4 at 200 dpi by default) of lines of text, one every 60 pixels from (left, top)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(FONT_DIR / "Vera.ttf"), 40)
+    for i, line in enumerate(lines):
+        draw.text((left, top + i * 60), line, font=font, fill=0)
+    return img
+
+
+def image_pages_pdf(path: Path, images: list, dpi: int = 200) -> Path:
+    """A PDF of image-only pages, each page the size of its image at `dpi`: a scanned document."""
+    from reportlab.lib.utils import ImageReader
+
+    c = canvas.Canvas(str(path), invariant=1)
+    for img in images:
+        buffer = io.BytesIO()
+        img.save(buffer, format="PNG")
+        buffer.seek(0)
+        width, height = img.width * 72 / dpi, img.height * 72 / dpi
+        c.setPageSize((width, height))
+        c.drawImage(ImageReader(buffer), 0, 0, width, height)
+        c.showPage()
+    c.save()
+    return path

@@ -158,43 +158,58 @@ def _ocr_scanned(path: Path, name: str, pages: list[RawPage], doc_lang: str | No
         return pages
     langs = ocr.tesseract_langs(doc_lang) if options.ocr else None
     result = list(pages)
-    pdf = None
-    for i in todo:
-        reason = "ScannedPage" if _is_image_only(pages[i]) else "GarbledText"
-        if langs is None:
+    if langs is None:
+        for i in todo:
+            reason = "ScannedPage" if _is_image_only(pages[i]) else "GarbledText"
             problems.append(ErrorRecord(name, i + 1, "extract", reason, _no_ocr_message(reason, options)))
             result[i] = RawPage(i + 1, pages[i].width, pages[i].height, (), pages[i].has_images, "none")
-            continue
-        if pdf is None:
-            from .pdfium_backend import open_pdf
+        return result
+    from .pdfium_backend import open_pdf
 
-            pdf = open_pdf(path)
-        try:
-            if "+" in langs:  # the document's language is unknown (all of it is scanned): find it once
-                langs = _ocr_language(pdf, i, langs)
-            result[i] = ocr.ocr_page(pdf, i, langs)
-        except errors.OCRFailed as exc:
-            problems.append(ErrorRecord(name, i + 1, "ocr", "OCRFailed", str(exc)))
-            result[i] = RawPage(i + 1, pages[i].width, pages[i].height, (), True, "none")
-    if pdf is not None:
+    pdf = open_pdf(path)
+    try:
+        rendered = {}
+        if "+" in langs:  # the document's language is unknown (all of it is scanned): find it once
+            langs, rendered = _ocr_language(pdf, todo, langs)
+        for batch in ocr.batches([pages[i] for i in todo]):
+            batch = [page.number - 1 for page in batch]
+            images = [rendered.pop(i, None) or ocr.render(pdf, i) for i in batch]
+            for i, page in zip(batch, ocr.read_pages(images, langs)):
+                if isinstance(page, errors.OCRFailed):
+                    problems.append(ErrorRecord(name, i + 1, "ocr", "OCRFailed", str(page)))
+                    page = RawPage(i + 1, pages[i].width, pages[i].height, (), True, "none")
+                result[i] = page
+    finally:
         pdf.close()
     return result
 
 
-def _ocr_language(pdf, index: int, langs: str) -> str:
-    """Read part of one page with the English model, identify its language, OCR the pages in that language.
+LANGUAGE_SAMPLES = 3  # pages read to find a scanned document's language before all are read with every model
+
+
+def _ocr_language(pdf, todo: list[int], langs: str) -> tuple[str, dict]:
+    """The language to OCR a scanned document in, read off its first pages with the English model.
 
     Tesseract with all six models loaded is several times slower than with
     one, and a Latin-script page read with the English model is still good
-    enough to tell Dutch from Italian; its upper half usually is too, for half
-    the cost of a second reading of the whole page.
+    enough to tell Dutch from Italian; a band of body text usually is too, for
+    a fraction of the cost of reading the whole page. Returns the language and
+    the pages rendered on the way, to be OCR'd without rendering them again.
     """
     from ..segment.language import identify
 
-    lang = identify(ocr.sample_text(pdf, index))
-    if lang is None:  # little text in the upper half: read all of the page
-        lang = identify(" ".join(line.text for line in ocr.ocr_page(pdf, index, "eng").lines))
-    return ocr.tesseract_langs(lang) if lang in ocr.TESSERACT_LANG else langs
+    rendered = {}
+    for i in todo[:LANGUAGE_SAMPLES]:
+        rendered[i] = image = ocr.render(pdf, i)
+        try:
+            lang = identify(ocr.sample_text(image))
+            if lang is None:  # little text in the band and the upper half: read all of the page
+                lang = identify(" ".join(line.text for line in ocr.read_page(image, "eng").lines))
+        except errors.OCRFailed:  # the page's own OCR will report it
+            continue
+        if lang in ocr.TESSERACT_LANG:
+            return ocr.tesseract_langs(lang), rendered
+    return langs, rendered
 
 
 def _no_ocr_message(reason: str, options: ExtractOptions) -> str:
