@@ -30,11 +30,12 @@ FOLDS = 5
 def cross_validate(training_folder: Path) -> dict:
     """Out-of-fold evaluation of the default recipe on the real passages (textci.classification.evaluate)."""
     import numpy as np
-    from bench_classify import page_hash
 
     from textci import codebook
     from textci.classification import evaluate, load_training
     from textci.classification.model import build, get_embedder, label_matrix
+
+    from bench_classify import page_hash  # after textci: bench_classify puts this tree first on sys.path
 
     book = codebook.load(None)
     training = load_training(training_folder, book)
@@ -65,7 +66,9 @@ def at_revision(revision: str, training_folder: Path) -> dict:
         subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([folder, str(ROOT / "scripts")]))
         code = (f"import json, sys; sys.path.insert(0, {folder!r}); import cv_default; "
-                f"print(json.dumps(cv_default.cross_validate(__import__('pathlib').Path({str(training_folder)!r}))))")
+                f"result = cv_default.cross_validate(__import__('pathlib').Path({str(training_folder)!r})); "
+                f"import textci; assert textci.__file__.startswith({folder!r}), textci.__file__; "
+                f"print(json.dumps(result))")
         done = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
         return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -89,6 +92,9 @@ def main() -> int:
     sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
     if args.against:
         print(line(args.against, at_revision(args.against, args.training.resolve())), flush=True)
+    import textci
+
+    assert Path(textci.__file__).parent == ROOT / "textci", textci.__file__
     print(line("this tree", cross_validate(args.training)))
     return 0
 
