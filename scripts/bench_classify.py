@@ -132,9 +132,14 @@ def page_hash(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()
 
 
+def page_position(source: str) -> float:
+    """Where a source page falls in [0, 1), fixed by a hash of its address: how pages are split into parts."""
+    return int(page_hash(source)[:8], 16) / 16**8
+
+
 def held_out_page(source: str) -> bool:
     """A fixed fifth of the real corpus's source pages, chosen by a hash of the address."""
-    return int(page_hash(source)[:8], 16) / 16**8 < HELD_OUT_SHARE
+    return page_position(source) < HELD_OUT_SHARE
 
 
 def model_scores(model, gold, book) -> dict:

@@ -2,7 +2,7 @@
 """The default model under cross-validation over real source pages: this tree, and another revision on the same data.
 
 The real corpus's source pages are cut into five parts by a hash of the
-address (bench_classify's `page_hash`); each part is predicted by the
+address (bench_classify's `page_position`); each part is predicted by the
 default (ensemble on USE) trained on the other four plus every written
 passage. Five held-out parts of about 800 passages each are a steadier
 proxy for the held-back real evaluation than one fifth of the pages, so
@@ -35,15 +35,14 @@ def cross_validate(training_folder: Path) -> dict:
     from textci.classification import evaluate, load_training
     from textci.classification.model import build, get_embedder, label_matrix
 
-    from bench_classify import page_hash  # after textci: bench_classify puts this tree first on sys.path
+    from bench_classify import page_position  # after textci: bench_classify puts this tree first on sys.path
 
     book = codebook.load(None)
     training = load_training(training_folder, book)
     vectors = get_embedder("use").embed([s.text for s in training])
     Y = label_matrix(training, book.label_ids)
     real = [bool(s.group and s.group.startswith("http")) for s in training]
-    part = np.array([int(int(page_hash(s.group)[:8], 16) / 16**8 * FOLDS) if r else -1
-                     for s, r in zip(training, real)])
+    part = np.array([int(page_position(s.group) * FOLDS) if r else -1 for s, r in zip(training, real)])
     P, started = np.zeros(Y.shape), time.perf_counter()
     predicted = np.zeros(Y.shape, dtype=bool)
     for k in range(FOLDS):
