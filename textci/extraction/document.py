@@ -172,9 +172,9 @@ def _ocr_scanned(path: Path, name: str, pages: list[RawPage], doc_lang: str | No
         if "+" in langs:  # the document's language is unknown (all of it is scanned): find it once
             langs, rendered = _ocr_language(pdf, todo, langs)
         for batch in ocr.batches([pages[i] for i in todo]):
-            batch = [page.number - 1 for page in batch]
-            images = [rendered.pop(i, None) or ocr.render(pdf, i) for i in batch]
-            for i, page in zip(batch, ocr.read_pages(images, langs)):
+            indices = [page.number - 1 for page in batch]
+            images = [rendered.pop(i, None) or ocr.render(pdf, i) for i in indices]
+            for i, page in zip(indices, ocr.read_pages(images, langs)):
                 if isinstance(page, errors.OCRFailed):
                     problems.append(ErrorRecord(name, i + 1, "ocr", "OCRFailed", str(page)))
                     page = RawPage(i + 1, pages[i].width, pages[i].height, (), True, "none")
