@@ -231,3 +231,34 @@ def test_character_ngram_features_equal_scikit_learns_tfidf_and_survive_saving(t
         again = CharNgramClassifier(labels).load_state({k: state[k] for k in state.files})
     assert np.allclose(again.decision(UNSEEN), head.decision(UNSEEN), atol=1e-5)
     assert again.decision(UNSEEN)[0, 0] > again.decision(UNSEEN)[0, 1]  # the flood passage reads as flooding
+
+
+def test_passages_from_real_documents_weigh_more_in_training_as_if_given_twice(book, tmp_path):
+    """A passage with a `source` page (a paraphrase of a real report) counts REAL_WEIGHT times; a
+    weight acts as repetition in the logistic units and the threshold search, and the model card says so."""
+    from textci.classification.base import LinearUnits, best_threshold
+    from textci.classification.training import REAL_WEIGHT, load_training
+
+    lines = [json.loads(l) for l in (DATA / "two_labels_training.jsonl").read_text().splitlines()]
+    (tmp_path / "real").mkdir()
+    (tmp_path / "written").mkdir()
+    (tmp_path / "real" / "a.jsonl").write_text("".join(
+        json.dumps(dict(l, source=f"https://example.org/report/{i // 3}")) + "\n" for i, l in enumerate(lines[::2])))
+    (tmp_path / "written" / "b.jsonl").write_text("".join(json.dumps(l) + "\n" for l in lines[1::2]))
+    samples = load_training(tmp_path, book)
+    assert REAL_WEIGHT > 1
+    assert {s.weight for s in samples if s.group.startswith("https://")} == {REAL_WEIGHT}
+    assert {s.weight for s in samples if not s.group.startswith("https://")} == {1.0}
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), rng.integers(0, 2, size=(60, 1))
+    twice = np.arange(60) % 3 == 0
+    weighted = LinearUnits.fit(X, y, sample_weight=np.where(twice, 2.0, 1.0))
+    repeated = LinearUnits.fit(np.vstack([X, X[twice]]), np.vstack([y, y[twice]]))
+    assert np.allclose(weighted.coef, repeated.coef, atol=1e-4)
+    p = rng.random(60)
+    assert best_threshold(y[:, 0], p, weight=np.where(twice, 2.0, 1.0)) == \
+        best_threshold(np.concatenate([y[:, 0], y[twice, 0]]), np.concatenate([p, p[twice]]))
+
+    model = train(samples, book, "ensemble")
+    assert model.info["weighted_samples"] == {"1.0": 18, str(REAL_WEIGHT): 18}

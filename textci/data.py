@@ -109,6 +109,7 @@ class Sample:
     lang: str | None = None
     labels: tuple[str, ...] | None = None  # known labels, for training and evaluation
     group: str | None = None  # the batch it was written in: cross-validation holds whole groups out
+    weight: float = 1.0  # how much it counts in training: text from real documents more than team-written
 
 
 @dataclass(frozen=True)

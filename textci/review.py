@@ -19,6 +19,7 @@ import io
 from collections import Counter
 from pathlib import Path
 
+from .classification.training import REAL_WEIGHT
 from .data import Sample
 from .errors import TextciError, UsageError
 from .io import atomic_path, dumps_jsonl, write_atomic
@@ -247,5 +248,5 @@ def reviewed_samples(folder: Path, book) -> list[Sample]:
         votes = by_passage[pid]
         labels = tuple(sorted(l for l in {x for v in votes for x in v} if 2 * sum(l in v for v in votes) > len(votes)))
         p = text[pid]
-        samples.append(Sample(f"review:{pid}", p.text, p.lang, labels, group=f"review:{p.doc_id}"))
+        samples.append(Sample(f"review:{pid}", p.text, p.lang, labels, group=f"review:{p.doc_id}", weight=REAL_WEIGHT))
     return samples

@@ -54,6 +54,10 @@ class Classifier:
         raise NotImplementedError
 
 
+def sample_weights(samples: list[Sample]) -> np.ndarray:
+    return np.array([s.weight for s in samples], dtype=float)
+
+
 def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
@@ -67,7 +71,7 @@ class LinearUnits:
 
     @classmethod
     def fit(cls, X: np.ndarray, Y: np.ndarray, C: float = 1.0, balanced: bool = False,
-            per_label_features: bool = False) -> "LinearUnits":
+            per_label_features: bool = False, sample_weight: np.ndarray | None = None) -> "LinearUnits":
         """X is (n, f), or (n, n_labels, f) when every label has its own features."""
         from sklearn.linear_model import LogisticRegression
 
@@ -82,7 +86,7 @@ class LinearUnits:
                 continue
             model = LogisticRegression(C=C, class_weight="balanced" if balanced else None,
                                        max_iter=2000, random_state=SEED)
-            model.fit(Xj, y)
+            model.fit(Xj, y, sample_weight=sample_weight)
             coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
         return cls(coef, intercept)
 
@@ -95,17 +99,19 @@ class LinearUnits:
         return sigmoid(self.decision(X, per_label_features))
 
 
-def best_threshold(y: np.ndarray, p: np.ndarray, grid=np.arange(0.1, 0.91, 0.025)) -> tuple[float, float]:
-    """The probability cut that maximises F1 on held-out predictions, and that F1.
+def best_threshold(y: np.ndarray, p: np.ndarray, grid=np.arange(0.1, 0.91, 0.025),
+                   weight: np.ndarray | None = None) -> tuple[float, float]:
+    """The probability cut that maximises F1 on held-out predictions (each counted `weight` times), and that F1.
 
     Ties go to the cut nearest 0.5, which keeps probabilities honest.
     """
+    weight = np.ones(len(y)) if weight is None else weight
     best = (-1.0, 0.5)
     for t in grid:
         pred = p >= t
-        tp = np.sum(pred & (y == 1))
-        fp = np.sum(pred & (y == 0))
-        fn = np.sum(~pred & (y == 1))
+        tp = np.sum(weight[pred & (y == 1)])
+        fp = np.sum(weight[pred & (y == 0)])
+        fn = np.sum(weight[~pred & (y == 1)])
         f1 = 2 * tp / max(2 * tp + fp + fn, 1)
         if f1 > best[0] + 1e-9 or (abs(f1 - best[0]) <= 1e-9 and abs(t - 0.5) < abs(best[1] - 0.5)):
             best = (float(f1), float(t))

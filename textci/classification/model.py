@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,6 +172,7 @@ def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "en
     else:
         model.fit(samples, Y, vectors=vectors)
     info = dict(info, training_samples=len(samples),
+                weighted_samples={str(w): n for w, n in sorted(Counter(s.weight for s in samples).items())},
                 positives={l: int(Y[:, j].sum()) for j, l in enumerate(book.label_ids)})
     if isinstance(model, EnsembleClassifier):
         info["signals"] = model.signals_by_label()

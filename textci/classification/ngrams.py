@@ -14,7 +14,7 @@ from itertools import chain
 
 import numpy as np
 
-from .base import Classifier, LinearUnits
+from .base import Classifier, LinearUnits, sample_weights
 
 NGRAMS = (2, 5)
 MAX_FEATURES = 50_000
@@ -120,7 +120,8 @@ class CharNgramClassifier(Classifier):
         counts = counts[:, keep]  # columns in vocabulary order, as the saved vectorizer will count them
         self.idf_ = TfidfTransformer(sublinear_tf=True).fit(counts).idf_.astype(np.float32)
         self._index_vocabulary()
-        self.units_ = LinearUnits.fit(self._weigh(counts), Y, C=self.C, balanced=True)
+        self.units_ = LinearUnits.fit(self._weigh(counts), Y, C=self.C, balanced=True,
+                                      sample_weight=sample_weights(samples))
         return self
 
     def _index_vocabulary(self):

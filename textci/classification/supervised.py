@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Classifier, LinearUnits
+from .base import Classifier, LinearUnits, sample_weights
 from .embeddings import Embedder
 
 
@@ -27,7 +27,7 @@ class SupervisedClassifier(Classifier):
 
     def fit(self, samples, Y, vectors=None):
         X = self._vectors(samples, vectors)
-        self.units_ = LinearUnits.fit(X, Y, C=self.C, balanced=True)
+        self.units_ = LinearUnits.fit(X, Y, C=self.C, balanced=True, sample_weight=sample_weights(samples))
         self.train_vectors_ = X.astype(np.float16)
         self.train_Y_ = Y.astype(np.int8)
         self.train_ids_ = np.array([s.id for s in samples])

@@ -7,6 +7,11 @@ Cross-validation holds out whole groups (`Sample.group`): a real passage's
 source page, else its file (a writing batch). Thresholds and the choice of
 signals are so tested on passages phrased unlike the ones they were fitted
 on, as the reports a user brings will be.
+
+A passage with a `source` (a paraphrase of a real document) counts
+REAL_WEIGHT times in training: the reports a user brings read like those,
+and the team's own phrasing less so. Cross-validation over the real source
+pages (scripts/cv_default.py) measured the weight.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from ..errors import InputLineError
 from .jsonl import read_samples
 
 DEFAULT_TRAINING = Path(__file__).resolve().parents[2] / "corpora" / "training"
+REAL_WEIGHT = 2.0
 
 
 def load_training(folder: Path | None, book: Codebook) -> list[Sample]:
@@ -33,5 +39,6 @@ def load_training(folder: Path | None, book: Codebook) -> list[Sample]:
                 raise InputLineError(f"{path}: id {sample.id!r} is also in {seen[sample.id]}")
             seen[sample.id] = path
             batch = str(path.relative_to(folder)) if folder.is_dir() else path.name
-            samples.append(replace(sample, group=sample.group or batch))
+            real = sample.group is not None  # read_samples groups a passage by its source page
+            samples.append(replace(sample, group=sample.group or batch, weight=REAL_WEIGHT if real else 1.0))
     return samples

@@ -54,7 +54,8 @@ def tune_embedder(samples: list[Sample], Y: np.ndarray, config=None,
     tuning, selection = selection_split(samples)
     encoder = E5Encoder(read_weights())
     result = tune(encoder, [samples[i].text for i in tuning], Y[tuning], config,
-                  selection=([samples[i].text for i in selection], Y[selection]) if selection else None, log=log)
+                  selection=([samples[i].text for i in selection], Y[selection]) if selection else None, log=log,
+                  weights=np.array([samples[i].weight for i in tuning]))
     folder = tempfile.mkdtemp(prefix="textci-tuned-")
     atexit.register(shutil.rmtree, folder, True)  # Model.save copies the file into the model folder
     path = Path(folder) / TUNED_FILE

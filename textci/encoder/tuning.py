@@ -50,8 +50,11 @@ class TuningResult:
 
 def tune(encoder: E5Encoder, texts: list[str], Y: np.ndarray, config: TuningConfig,
          selection: tuple[list[str], np.ndarray] | None = None,
-         log: Callable[[str], None] = lambda message: None) -> TuningResult:
-    """Train the top layers and a head; with a selection split, keep the epoch that scored best on it."""
+         log: Callable[[str], None] = lambda message: None, weights: np.ndarray | None = None) -> TuningResult:
+    """Train the top layers and a head; with a selection split, keep the epoch that scored best on it.
+
+    `weights`: how much each passage counts in the loss (Sample.weight), as if repeated.
+    """
     started = time.perf_counter()
     _seed(config)
     first_tuned = encoder.config.layers - config.layers
@@ -65,7 +68,9 @@ def tune(encoder: E5Encoder, texts: list[str], Y: np.ndarray, config: TuningConf
     head = nn.Linear(encoder.config.hidden, Y.shape[1])
     positives = Y.sum(0).clip(1)
     loss_function = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(np.sqrt((len(Y) - positives) / positives),
-                                                                 dtype=torch.float32))
+                                                                 dtype=torch.float32), reduction="none")
+    weight = torch.tensor(np.ones(len(texts)) if weights is None else weights, dtype=torch.float32)
+    weight = weight / weight.mean()
     optimiser = torch.optim.AdamW([{"params": tuned.parameters(), "lr": config.learning_rate},
                                    {"params": head.parameters(), "lr": config.head_learning_rate}],
                                   weight_decay=0.01)
@@ -84,7 +89,7 @@ def tune(encoder: E5Encoder, texts: list[str], Y: np.ndarray, config: TuningConf
             chosen = order[start:start + config.batch_size]
             states, mask = _pad_states([inputs[i] for i in chosen])
             pooled = encoder.mean_pool(encoder.hidden_states(None, mask, first_tuned, x=states), mask)
-            loss = loss_function(head(dropout(pooled)), targets[chosen])
+            loss = (loss_function(head(dropout(pooled)), targets[chosen]) * weight[chosen, None]).mean()
             optimiser.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(list(tuned.parameters()) + list(head.parameters()), 1.0)
