@@ -55,6 +55,7 @@ class Classifier:
 
 
 def sample_weights(samples: list[Sample]) -> np.ndarray:
+    """How many times each training passage counts (training.py gives real text more)."""
     return np.array([s.weight for s in samples], dtype=float)
 
 

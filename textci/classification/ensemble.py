@@ -23,8 +23,8 @@ predictions, and the output probabilities are the stacked logistic
 model's, i.e. calibrated on held-out passages.
 
 Heads, stack and thresholds count each passage `Sample.weight` times:
-paraphrases of real documents twice (training.py; 0.690 -> 0.699 macro F1
-in the same cross-validation, three times gave no more).
+paraphrases of real documents twice (training.py; 0.690 -> 0.697 macro F1
+in the same cross-validation; three times gave no more).
 """
 from __future__ import annotations
 
