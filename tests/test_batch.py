@@ -156,6 +156,19 @@ def test_a_folder_of_bad_files_fails_each_alone_and_the_good_ones_complete(tmp_p
     assert "Failures" in report and "encrypted.pdf" in report and "$(touch PWNED).pdf" in report
 
 
+def _wait_until_unlocked(workspace: Path, seconds: float = 30) -> None:
+    """Until the workspace lock is free: every process of a killed run has exited and let go of it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with WorkspaceLock(workspace):
+                return
+        except UsageError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 @pytest.mark.slow
 def test_a_run_killed_midway_resumes_and_ends_with_the_files_of_an_uninterrupted_run(tmp_path):
     corpus = corpus_copy(tmp_path)
@@ -170,6 +183,7 @@ def test_a_run_killed_midway_resumes_and_ends_with_the_files_of_an_uninterrupted
         time.sleep(0.05)
     os.killpg(child.pid, signal.SIGKILL)
     child.wait()
+    _wait_until_unlocked(tmp_path / "ws")  # the killed run's workers may take a moment to die
     done_before = len(list(cache.glob("*/*/done")))
     assert 3 <= done_before < 8, "the kill should land mid-batch"
     resumed = quiet_run(corpus, tmp_path / "ws")
