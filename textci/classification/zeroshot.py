@@ -3,7 +3,9 @@
 Prototypes are the codebook's descriptions (in every language) and example
 passages, embedded once. A passage's score for a label is its best cosine
 similarity to that label's prototypes; fitting only calibrates that score
-into a probability, one logistic curve per label.
+into a probability, one logistic curve per label. A trained model keeps the
+prototype vectors it was fitted with (the model checks the codebook's digest
+at load), so classifying does not embed the codebook again.
 """
 from __future__ import annotations
 
@@ -62,8 +64,12 @@ class ZeroShotClassifier(Classifier):
         return [{label: [f"similarity {row[j]:.2f}"] for j, label in enumerate(self.label_ids)} for row in sims]
 
     def state(self):
-        return {"zeroshot.coef": self.units_.coef, "zeroshot.intercept": self.units_.intercept}
+        proto, owners = self._prototypes()
+        return {"zeroshot.coef": self.units_.coef, "zeroshot.intercept": self.units_.intercept,
+                "zeroshot.prototypes": proto, "zeroshot.prototype_labels": owners}
 
     def load_state(self, state):
         self.units_ = LinearUnits(state["zeroshot.coef"], state["zeroshot.intercept"])
+        if "zeroshot.prototypes" in state:  # models saved before they kept them embed the codebook once
+            self._proto = (state["zeroshot.prototypes"], state["zeroshot.prototype_labels"])
         return self
