@@ -62,7 +62,8 @@ def tune_embedder(samples: list[Sample], Y: np.ndarray, config=None,
     digest = save_tuned(path, result)
     name = f"{TUNED}/{digest[:16]}"
     register_embedder(E5TorchEmbedder(name, encoder))
-    info = {"tuning": {"config": vars(config), "passages": len(tuning), "selection_passages": len(selection),
+    info = {"tuning": {"config": vars(config), "precision": encoder.precision,
+                       "passages": len(tuning), "selection_passages": len(selection),
                        "selection_macro_f1_by_epoch": [round(s, 4) for s in result.epoch_scores],
                        "chosen_epoch": result.chosen_epoch, "seconds": round(result.seconds),
                        "sha256": digest}}

@@ -88,6 +88,11 @@ class E5Encoder(nn.Module):
                 state[f"layers.{index}.{module}.bias"] = weights.tensor(f"l{index}.{short}.b")
         self.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=False)
 
+    def autocast(self):
+        """The context the encoder computes in, for inference and tuning alike: bfloat16 matrix
+        products (float32 weights, sums and norms), or plain float32."""
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bfloat16")
+
     def embed_tokens(self, ids: torch.Tensor) -> torch.Tensor:
         rows = dequantise_q4(self._word_blocks[ids.numpy().reshape(-1)].reshape(-1, self._word_blocks.shape[2]))
         words = torch.from_numpy(rows.reshape(*ids.shape, self.config.hidden))
@@ -141,7 +146,7 @@ class E5Encoder(nn.Module):
         buckets: dict[int, list[int]] = {}
         for index, window in enumerate(windows):
             buckets.setdefault(-(-len(window) // BUCKET) * BUCKET, []).append(index)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bfloat16"):
+        with self.autocast():
             for length, members in sorted(buckets.items()):
                 for start in range(0, len(members), batch_size):
                     chosen = members[start:start + batch_size]

@@ -88,8 +88,9 @@ def tune(encoder: E5Encoder, texts: list[str], Y: np.ndarray, config: TuningConf
         for start in range(0, len(order), config.batch_size):
             chosen = order[start:start + config.batch_size]
             states, mask = _pad_states([inputs[i] for i in chosen])
-            pooled = encoder.mean_pool(encoder.hidden_states(None, mask, first_tuned, x=states), mask)
-            loss = (loss_function(head(dropout(pooled)), targets[chosen]) * weight[chosen, None]).mean()
+            with encoder.autocast():  # the forward pass only; gradients flow back in float32 weights
+                pooled = encoder.mean_pool(encoder.hidden_states(None, mask, first_tuned, x=states), mask)
+                loss = (loss_function(head(dropout(pooled)), targets[chosen]) * weight[chosen, None]).mean()
             optimiser.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(list(tuned.parameters()) + list(head.parameters()), 1.0)
@@ -137,7 +138,8 @@ def _lower_states(encoder: E5Encoder, texts: list[str], layers: int, max_tokens:
     for start in range(0, len(order), 32):
         chosen = order[start:start + 32]
         ids, mask = pad([windows[i] for i in chosen], tokenizer.pad)
-        hidden = encoder.hidden_states(ids, mask, last_layer=layers)
+        with encoder.autocast():
+            hidden = encoder.hidden_states(ids, mask, last_layer=layers).float()
         for row, index in enumerate(chosen):
             states[index] = hidden[row, :len(windows[index])].clone()
     return states
@@ -158,8 +160,9 @@ def _head_scores(encoder, head, states, first_tuned) -> np.ndarray:
     out = []
     for start in range(0, len(states), 64):
         x, mask = _pad_states(states[start:start + 64])
-        pooled = encoder.mean_pool(encoder.hidden_states(None, mask, first_tuned, x=x), mask)
-        out.append(torch.sigmoid(head(pooled)).numpy())
+        with encoder.autocast():
+            pooled = encoder.mean_pool(encoder.hidden_states(None, mask, first_tuned, x=x), mask)
+            out.append(torch.sigmoid(head(pooled)).float().numpy())
     return np.concatenate(out)
 
 
