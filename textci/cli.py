@@ -55,10 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "e5-tuned (multilingual-e5-small with its upper layers tuned on the training "
                          "passages first: models/quality), minilm (packaged English model), "
                          "or any sentence-transformers model path or name")
-    tr.add_argument("--tune-layers", type=_positive_int, default=4,
-                    help="e5-tuned: upper encoder layers tuned, of 12 (default 4)")
-    tr.add_argument("--tune-epochs", type=_positive_int, default=4,
-                    help="e5-tuned: epochs at most; the best on the selection split is kept (default 4)")
+    tr.add_argument("--tune-layers", type=_positive_int, default=6,
+                    help="e5-tuned: upper encoder layers tuned, of 12 (default 6)")
+    tr.add_argument("--tune-epochs", type=_positive_int, default=3,
+                    help="e5-tuned: epochs at most; the best on the selection split is kept (default 3)")
     tr.add_argument("--seed", type=int, default=13, help="e5-tuned: random seed (default 13)")
     tr.add_argument("--threads", type=_positive_int,
                     help="e5-tuned: torch threads (results are reproducible for a given seed and thread count)")
