@@ -55,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "e5-tuned (multilingual-e5-small with its upper layers tuned on the training "
                          "passages first: models/quality), minilm (packaged English model), "
                          "or any sentence-transformers model path or name")
-    tr.add_argument("--tune-layers", type=_positive_int, default=6,
-                    help="e5-tuned: upper encoder layers tuned, of 12 (default 6)")
+    tr.add_argument("--tune-layers", type=_positive_int, default=8,
+                    help="e5-tuned: upper encoder layers tuned, of 12 (default 8)")
     tr.add_argument("--tune-epochs", type=_positive_int, default=3,
                     help="e5-tuned: epochs at most; the best on the selection split is kept (default 3)")
     tr.add_argument("--seed", type=int, default=13, help="e5-tuned: random seed (default 13)")
