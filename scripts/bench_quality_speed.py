@@ -7,7 +7,7 @@ distinct real passages (corpora/training/real) within a round, in turn, the
 order rotating from round to round so that the machine's other jobs slow all
 alike: this tree as it runs by default, this tree with
 TEXTCI_E5_PRECISION=float32, and another git revision (unpacked from git with
-its own models). Prints the median wall time of each and its ratio to the
+its own models, by bench_ocr.unpack). Prints the median wall time of each and its ratio to the
 other revision.
 """
 from __future__ import annotations
@@ -36,15 +36,6 @@ def passages(count: int, rounds: int) -> list[list[dict]]:
             for r in range(rounds)]
 
 
-def unpack(revision: str, folder: Path) -> Path:
-    tree = folder / f"textci-{revision}"
-    tree.mkdir()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "textci", "models"],
-                             check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    return tree
-
-
 def timed(tree: Path, env_extra: dict, source: Path, out: Path) -> float:
     env = {**os.environ, "TEXTCI_CACHE": "off", "PYTHONPATH": str(tree), **env_extra}
     start = time.perf_counter()
@@ -59,10 +50,12 @@ def main() -> int:
     parser.add_argument("--passages", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    from bench_ocr import unpack  # the scripts folder is on sys.path when a script runs
+
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as scratch:
         scratch = Path(scratch)
         variants = {"this tree": (ROOT, {}), "this tree, float32": (ROOT, {"TEXTCI_E5_PRECISION": "float32"}),
-                    args.against: (unpack(args.against, scratch), {})}
+                    args.against: (unpack(args.against, scratch / f"textci-{args.against}"), {})}
         seconds: dict[str, list[float]] = {name: [] for name in variants}
         for number, batch in enumerate(passages(args.passages, args.rounds)):
             source = scratch / f"round{number}.jsonl"
@@ -71,7 +64,7 @@ def main() -> int:
             names = names[number % len(names):] + names[:number % len(names)]
             for name in names:
                 tree, env = variants[name]
-                seconds[name].append(timed(tree, env, source, scratch / f"out-{number}-{len(seconds[name])}-{hash(name)}"))
+                seconds[name].append(timed(tree, env, source, scratch / f"out-{number}-{list(variants).index(name)}"))
                 print(f"round {number + 1}: {name}: {seconds[name][-1]:.2f} s", flush=True)
     baseline = statistics.median(seconds[args.against])
     print(f"\n{args.passages} passages per run, {args.rounds} rounds, median wall time (start-up included)\n")

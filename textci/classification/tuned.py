@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from ..data import Sample
+from .base import sample_weights
 from .embeddings import E5TorchEmbedder, register_embedder, registered
 
 TUNED = "e5-tuned"
@@ -55,7 +56,7 @@ def tune_embedder(samples: list[Sample], Y: np.ndarray, config=None,
     encoder = E5Encoder(read_weights())
     result = tune(encoder, [samples[i].text for i in tuning], Y[tuning], config,
                   selection=([samples[i].text for i in selection], Y[selection]) if selection else None, log=log,
-                  weights=np.array([samples[i].weight for i in tuning]))
+                  weights=sample_weights([samples[i] for i in tuning]))
     folder = tempfile.mkdtemp(prefix="textci-tuned-")
     atexit.register(shutil.rmtree, folder, True)  # Model.save copies the file into the model folder
     path = Path(folder) / TUNED_FILE
