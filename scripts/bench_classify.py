@@ -161,8 +161,8 @@ def learning_curve(book, training, dev) -> dict:
 
     from textci.classification import train
 
-    real = [s for s in training if s.group and s.group.startswith("http")]
-    written = [s for s in training if not (s.group and s.group.startswith("http"))]
+    real = [s for s in training if s.from_real_page]
+    written = [s for s in training if not s.from_real_page]
     test = [s for s in real if held_out_page(s.group)]
     pool = [s for s in real if not held_out_page(s.group)]
     pages = sorted({s.group for s in pool}, key=page_hash)  # a fixed order unrelated to the address
@@ -230,7 +230,7 @@ def frozen_vs_tuned(book, training, dev) -> dict:
     from textci.classification.model import label_matrix
     from textci.data import Sample
 
-    test = [s for s in training if s.group and s.group.startswith("http") and held_out_page(s.group)]
+    test = [s for s in training if s.from_real_page and held_out_page(s.group)]
     part = [s for s in training if s not in test]
     ci = book.label_ids[:5]
     speed_texts = [f"{dev[i % len(dev)].text} (speed {i})" for i in range(400)]

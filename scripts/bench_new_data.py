@@ -42,8 +42,8 @@ def main() -> int:
     dev = read_samples(args.dev, known_labels=book.label_ids, need_labels=True)
     new_ids = {json.loads(line)["id"] for path in (ROOT / "corpora" / "training" / "real").glob(args.batch)
                for line in path.read_text("utf-8").splitlines() if line.strip()}
-    real = [s for s in training if s.group and s.group.startswith("http")]
-    written = [s for s in training if not (s.group and s.group.startswith("http"))]
+    real = [s for s in training if s.from_real_page]
+    written = [s for s in training if not s.from_real_page]
     test = [s for s in real if held_out_page(s.group)]
     pool = [s for s in real if not held_out_page(s.group)]
     before = [s for s in pool if s.id not in new_ids]

@@ -41,10 +41,9 @@ def main() -> int:
     book = codebook.load(None)
     training = load_training(None, book)
     dev = read_samples(args.dev, known_labels=book.label_ids, need_labels=True)
-    is_real = lambda s: bool(s.group and s.group.startswith("http"))  # noqa: E731
-    test = [s for s in training if is_real(s) and held_out_page(s.group)]
-    pool = [s for s in training if is_real(s) and not held_out_page(s.group)]
-    written = [s for s in training if not is_real(s)]
+    test = [s for s in training if s.from_real_page and held_out_page(s.group)]
+    pool = [s for s in training if s.from_real_page and not held_out_page(s.group)]
+    written = [s for s in training if not s.from_real_page]
     pages = sorted({s.group for s in pool}, key=page_hash)
     ci = book.label_ids[:5]
 

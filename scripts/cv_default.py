@@ -41,7 +41,7 @@ def cross_validate(training_folder: Path) -> dict:
     training = load_training(training_folder, book)
     vectors = get_embedder("use").embed([s.text for s in training])
     Y = label_matrix(training, book.label_ids)
-    real = [bool(s.group and s.group.startswith("http")) for s in training]
+    real = [s.from_real_page for s in training]
     part = np.array([int(page_position(s.group) * FOLDS) if r else -1 for s, r in zip(training, real)])
     P, started = np.zeros(Y.shape), time.perf_counter()
     predicted = np.zeros(Y.shape, dtype=bool)

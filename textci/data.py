@@ -111,6 +111,11 @@ class Sample:
     group: str | None = None  # the batch it was written in: cross-validation holds whole groups out
     weight: float = 1.0  # how much it counts in training: text from real documents more than team-written
 
+    @property
+    def from_real_page(self) -> bool:
+        """A paraphrase of a real public page: its group is the page's address (training.py)."""
+        return bool(self.group and self.group.startswith(("http://", "https://")))
+
 
 @dataclass(frozen=True)
 class Theme:

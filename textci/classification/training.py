@@ -39,6 +39,6 @@ def load_training(folder: Path | None, book: Codebook) -> list[Sample]:
                 raise InputLineError(f"{path}: id {sample.id!r} is also in {seen[sample.id]}")
             seen[sample.id] = path
             batch = str(path.relative_to(folder)) if folder.is_dir() else path.name
-            real = sample.group is not None  # read_samples groups a passage by its source page
+            real = sample.from_real_page  # read_samples groups a passage by its source page
             samples.append(replace(sample, group=sample.group or batch, weight=REAL_WEIGHT if real else 1.0))
     return samples

@@ -36,10 +36,9 @@ def is_tuned(embedder_name: str) -> bool:
 def selection_split(samples: list[Sample], share: float = SELECTION_SHARE) -> tuple[list[int], list[int]]:
     """(tuning, selection) indices: a fixed share of the real source pages, chosen by a hash of the address."""
     def chosen(sample: Sample) -> bool:
-        group = sample.group or ""
-        if not group.startswith(("http://", "https://")):
+        if not sample.from_real_page:
             return False
-        return int(hashlib.sha256(f"selection\0{group}".encode()).hexdigest()[:8], 16) / 16**8 < share
+        return int(hashlib.sha256(f"selection\0{sample.group}".encode()).hexdigest()[:8], 16) / 16**8 < share
     selection = [i for i, s in enumerate(samples) if chosen(s)]
     picked = set(selection)
     return [i for i in range(len(samples)) if i not in picked], selection
