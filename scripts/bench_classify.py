@@ -49,8 +49,8 @@ def main() -> int:
     parser.add_argument("--tune-layers", type=int, help="layers the tuned row tunes (default: textci train's)")
     parser.add_argument("--tune-epochs", type=int, help="epochs the tuned row tunes (default: textci train's)")
     args = parser.parse_args()
-    rows = [r.strip() for r in args.encoders.split(",") if r.strip()]
-    if not rows or set(rows) - {"frozen", "tuned"}:
+    encoder_rows = [r.strip() for r in args.encoders.split(",") if r.strip()]
+    if not encoder_rows or set(encoder_rows) - {"frozen", "tuned"}:
         parser.error("--encoders takes frozen, tuned or both")
     os.environ["TEXTCI_CACHE"] = tempfile.mkdtemp(prefix="textci-bench-cache-")
 
@@ -68,7 +68,7 @@ def main() -> int:
     training = load_training(None, book)
     dev = read_samples(args.dev, known_labels=book.label_ids, need_labels=True)
     if args.only_encoders:
-        encoders = frozen_vs_tuned(book, training, dev, rows, tuning_config(args))
+        encoders = frozen_vs_tuned(book, training, dev, encoder_rows, tuning_config(args))
         if args.json:
             args.json.write_text(json.dumps({"encoders": encoders}, indent=1))
         return 0
@@ -124,7 +124,7 @@ def main() -> int:
                          else "    -" for l in langs)
               + f" {r['ece']:6.3f} {r['brier']:6.3f} {r['passages_per_s']:7.0f} {r['passages_per_s'] / lex_speed:9.2f}")
     curve = None if args.no_learning_curve else learning_curve(book, training, dev)
-    encoders = None if args.no_encoders else frozen_vs_tuned(book, training, dev, rows, tuning_config(args))
+    encoders = None if args.no_encoders else frozen_vs_tuned(book, training, dev, encoder_rows, tuning_config(args))
     if args.json:
         args.json.write_text(json.dumps({"classifiers": rows, "learning_curve": curve, "encoders": encoders},
                                         indent=1))
