@@ -150,6 +150,18 @@ def held_out_page(source: str) -> bool:
     return page_position(source) < HELD_OUT_SHARE
 
 
+def held_out(sample) -> bool:
+    """A real passage from a held-out page: scored on, never trained on."""
+    return sample.from_real_page and held_out_page(sample.group)
+
+
+def split_training(training: list) -> tuple[list, list, list]:
+    """(written, real pool, held-out real): the training corpus as the benchmarks part it, in its order."""
+    written = [s for s in training if not s.from_real_page]
+    pool = [s for s in training if s.from_real_page and not held_out(s)]
+    return written, pool, [s for s in training if held_out(s)]
+
+
 def model_scores(model, gold, book) -> dict:
     """A model's evaluation (textci.classification.evaluate) on gold samples."""
     import numpy as np
@@ -169,10 +181,8 @@ def learning_curve(book, training, dev) -> dict:
 
     from textci.classification import train
 
-    real = [s for s in training if s.from_real_page]
-    written = [s for s in training if not s.from_real_page]
-    test = [s for s in real if held_out_page(s.group)]
-    pool = [s for s in real if not held_out_page(s.group)]
+    written, pool, test = split_training(training)
+    real = pool + test
     pages = sorted({s.group for s in pool}, key=page_hash)  # a fixed order unrelated to the address
 
     def scores(model, gold):
@@ -252,8 +262,8 @@ def frozen_vs_tuned(book, training, dev, which=("frozen", "tuned"), tuning=None)
     from textci.classification.model import label_matrix
     from textci.data import Sample
 
-    test = [s for s in training if s.from_real_page and held_out_page(s.group)]
-    part = [s for s in training if s not in test]
+    test = [s for s in training if held_out(s)]
+    part = [s for s in training if not held_out(s)]
     ci = book.label_ids[:5]
     speed_texts = [f"{dev[i % len(dev)].text} (speed {i})" for i in range(400)]
     print(f"\n== encoders: trained on {len(part)} passages, held out {len(test)} real passages + dev {len(dev)}")

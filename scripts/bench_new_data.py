@@ -31,7 +31,7 @@ def main() -> int:
     os.environ["TEXTCI_CACHE"] = tempfile.mkdtemp(prefix="textci-bench-cache-")
 
     import numpy as np
-    from bench_classify import held_out_page, model_scores
+    from bench_classify import model_scores, split_training
 
     from textci import codebook
     from textci.classification import load_training, train
@@ -42,10 +42,7 @@ def main() -> int:
     dev = read_samples(args.dev, known_labels=book.label_ids, need_labels=True)
     new_ids = {json.loads(line)["id"] for path in (ROOT / "corpora" / "training" / "real").glob(args.batch)
                for line in path.read_text("utf-8").splitlines() if line.strip()}
-    real = [s for s in training if s.from_real_page]
-    written = [s for s in training if not s.from_real_page]
-    test = [s for s in real if held_out_page(s.group)]
-    pool = [s for s in real if not held_out_page(s.group)]
+    written, pool, test = split_training(training)
     before = [s for s in pool if s.id not in new_ids]
     print(f"held out: {len(test)} real passages; new batch: {len(new_ids)} passages "
           f"({len(pool) - len(before)} outside the held-out pages)")

@@ -33,7 +33,7 @@ def main() -> int:
 
     import numpy as np
 
-    from bench_classify import held_out_page, model_scores, page_hash
+    from bench_classify import model_scores, page_hash, split_training
     from textci import codebook
     from textci.classification import load_training, train
     from textci.classification.jsonl import read_samples
@@ -41,9 +41,7 @@ def main() -> int:
     book = codebook.load(None)
     training = load_training(None, book)
     dev = read_samples(args.dev, known_labels=book.label_ids, need_labels=True)
-    test = [s for s in training if s.from_real_page and held_out_page(s.group)]
-    pool = [s for s in training if s.from_real_page and not held_out_page(s.group)]
-    written = [s for s in training if not s.from_real_page]
+    written, pool, test = split_training(training)
     pages = sorted({s.group for s in pool}, key=page_hash)
     ci = book.label_ids[:5]
 
