@@ -139,30 +139,25 @@ class E5Encoder(nn.Module):
         return vectors.astype(np.float32)
 
     def pool_windows(self, windows: list[list[int]], batch_size: int) -> np.ndarray:
-        """Mean-pooled states of token windows (see `batches` for why a window's vector does not
-        depend on its neighbours)."""
-        out = np.zeros((len(windows), self.config.hidden), np.float32)
-        with self.autocast():
-            for chosen, ids, mask in self.batches(windows, batch_size):
-                out[chosen] = self.mean_pool(self.hidden_states(ids, mask), mask).float().numpy()
-        return out
-
-    def batches(self, windows: list[list[int]], batch_size: int):
-        """(indices, ids, mask) batches of windows of the same padded length.
+        """Mean-pooled states of token windows, batched only with windows of the same padded length.
 
         Padding to the batch's longest window would change the length of a
         window's sums with its neighbours, and bfloat16 rounding would carry
-        that into the states; padded to its own bucket, a window gets the same
-        states, bit for bit, alone or in any batch, in inference and tuning alike.
+        that into the vector; padded to its own bucket, a window gets the same
+        vector, bit for bit, alone or in any batch.
         """
+        out = np.zeros((len(windows), self.config.hidden), np.float32)
         buckets: dict[int, list[int]] = {}
         for index, window in enumerate(windows):
             buckets.setdefault(-(-len(window) // BUCKET) * BUCKET, []).append(index)
-        for length, members in sorted(buckets.items()):
-            for start in range(0, len(members), batch_size):
-                chosen = members[start:start + batch_size]
-                ids, mask = pad([windows[i] for i in chosen], self.tokenizer.pad, length)
-                yield chosen, ids, mask
+        with self.autocast():
+            for length, members in sorted(buckets.items()):
+                for start in range(0, len(members), batch_size):
+                    chosen = members[start:start + batch_size]
+                    ids, mask = pad([windows[i] for i in chosen], self.tokenizer.pad, length)
+                    out[chosen] = self.mean_pool(self.hidden_states(ids, mask), mask).float().numpy()
+        return out
+
 
 def pad(sequences: list[list[int]], pad_id: int, length: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     length = length or max(len(s) for s in sequences)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from textci.encoder.model import E5Encoder
+from textci.encoder.model import E5Encoder, pad
 from textci.encoder.weights import read_weights
 
 TUNED_FILE = "encoder.safetensors"
@@ -134,7 +134,10 @@ def _lower_states(encoder: E5Encoder, texts: list[str], layers: int, max_tokens:
     windows = [[tokenizer.bos, *content[:max_tokens - 2], tokenizer.eos]
                for content in tokenizer.content_ids(texts)]
     states: list[torch.Tensor | None] = [None] * len(windows)
-    for chosen, ids, mask in encoder.batches(windows, 32):
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+    for start in range(0, len(order), 32):
+        chosen = order[start:start + 32]
+        ids, mask = pad([windows[i] for i in chosen], tokenizer.pad)
         with encoder.autocast():
             hidden = encoder.hidden_states(ids, mask, last_layer=layers).float()
         for row, index in enumerate(chosen):
