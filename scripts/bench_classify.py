@@ -191,7 +191,8 @@ def learning_curve(book, training, dev) -> dict:
     print(f"\n== training data: real corpus {len(real)} passages ({len({s.group for s in real})} pages), "
           f"written {len(written)}; held out: {len(test)} real passages from {len({s.group for s in test})} pages")
     ci = book.label_ids[:5]
-    print(f"{'training':28s} {'n':>5s} {'dev':>6s} {'dev CI':>6s} {'real':>6s} {'real CI':>7s} {'real ECE':>8s} {'train s':>7s}")
+    columns = ("n", 5), ("dev", 6), ("dev CI", 6), ("real", 6), ("real CI", 7), ("real ECE", 8), ("train s", 7)
+    print(f"{'training':28s} " + " ".join(f"{name:>{width}s}" for name, width in columns))
     rows, full = [], None
     for share in (0.25, 0.5, 1.0):
         chosen = set(pages[:round(share * len(pages))])
