@@ -11,6 +11,7 @@ of float32), float32 elsewhere or when TEXTCI_E5_PRECISION=float32 asks.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -47,6 +48,7 @@ class E5Layer(nn.Module):
 
 PRECISIONS = ("bfloat16", "float32")
 BUCKET = 8  # a window is padded to a multiple of this of its own length, never to its neighbours'
+BATCH_ROWS = 8  # rows of every batch the encoder computes, filler included: one shape, one way to sum
 
 
 def inference_precision() -> str:
@@ -144,18 +146,36 @@ class E5Encoder(nn.Module):
         Padding to the batch's longest window would change the length of a
         window's sums with its neighbours, and bfloat16 rounding would carry
         that into the vector; padded to its own bucket, a window gets the same
-        vector, bit for bit, alone or in any batch.
+        vector alone or in any batch. The CPU library (oneDNN) may sum a matrix
+        product differently for a different number of rows or threads, so every
+        batch has BATCH_ROWS rows and runs on one thread, two batches side by side.
         """
         out = np.zeros((len(windows), self.config.hidden), np.float32)
         buckets: dict[int, list[int]] = {}
         for index, window in enumerate(windows):
             buckets.setdefault(-(-len(window) // BUCKET) * BUCKET, []).append(index)
-        with self.autocast():
-            for length, members in sorted(buckets.items()):
-                for start in range(0, len(members), batch_size):
-                    chosen = members[start:start + batch_size]
-                    ids, mask = pad([windows[i] for i in chosen], self.tokenizer.pad, length)
-                    out[chosen] = self.mean_pool(self.hidden_states(ids, mask), mask).float().numpy()
+        rows = max(1, min(batch_size, BATCH_ROWS))
+        jobs = [(length, members[start:start + rows])
+                for length, members in sorted(buckets.items()) for start in range(0, len(members), rows)]
+
+        def pooled(job: tuple[int, list[int]]) -> np.ndarray:
+            length, chosen = job
+            # every batch has the same number of rows (filler windows of one token after the
+            # real ones): the matrix products then have one shape per bucket, and the CPU
+            # library one way to sum them
+            filler = [[self.tokenizer.pad]] * (BATCH_ROWS - len(chosen))
+            with torch.inference_mode(), self.autocast():  # both are per thread
+                ids, mask = pad([windows[i] for i in chosen] + filler, self.tokenizer.pad, length)
+                return self.mean_pool(self.hidden_states(ids, mask), mask).float().numpy()[:len(chosen)]
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(max(1, min(threads, len(jobs)))) as pool:
+                for (_, chosen), vectors in zip(jobs, pool.map(pooled, jobs)):
+                    out[chosen] = vectors
+        finally:
+            torch.set_num_threads(threads)
         return out
 
 
