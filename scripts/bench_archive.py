@@ -35,7 +35,8 @@ def build_archive(target: Path, copies: int) -> int:
     """Copies of every source PDF, one folder per city; returns the page count."""
     import pypdfium2
 
-    sources = sorted((ROOT.parent / "shared" / "realpdfs").glob("*.pdf")) + sorted((ROOT / "corpora" / "sample").glob("*.pdf"))
+    sources = (sorted((ROOT.parent / "shared" / "realpdfs").glob("*.pdf"))
+               + sorted((ROOT / "corpora" / "sample").glob("*.pdf")))
     pages = 0
     for i in range(copies):
         folder = target / CITIES[i % len(CITIES)]

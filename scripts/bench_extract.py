@@ -155,7 +155,8 @@ def main() -> int:
     print("\nartefacts found and taken out of the body text (OCR off):")
     print(f"{'kind':40s} {'found':>6s}  documents")
     for kind, per_file in sorted(artefacts.items()):
-        print(f"{kind:40s} {sum(per_file.values()):6d}  " + ", ".join(f"{f.split('.')[0]} {n}" for f, n in sorted(per_file.items())))
+        files = ", ".join(f"{f.split('.')[0]} {n}" for f, n in sorted(per_file.items()))
+        print(f"{kind:40s} {sum(per_file.values()):6d}  {files}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0

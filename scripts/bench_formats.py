@@ -52,7 +52,8 @@ def make_docx(path: Path, runs: list[str]) -> None:
     body = para(runs[0]) + para(run(runs[1]), '<w:del w:author="A"><w:r><w:delText>DELETED PASSAGE</w:delText>'
                                               "</w:r></w:del>", run(" HIDDEN NOTE", "<w:vanish/>"))
     body += para(run(runs[2]), '<w:r><w:footnoteReference w:id="1"/></w:r>')
-    body += para(run("See box. "), '<w:r><w:drawing><w:txbxContent>' + para(runs[3]) + "</w:txbxContent></w:drawing></w:r>")
+    box = '<w:r><w:drawing><w:txbxContent>' + para(runs[3]) + "</w:txbxContent></w:drawing></w:r>"
+    body += para(run("See box. "), box)
     write_docx(path, body, footnotes={"1": runs[4]}, header="RUNNING HEADER")
 
 
@@ -160,7 +161,8 @@ def mixed_peak_mb(folder: Path) -> tuple[float, float]:
             "r(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code, "extract", str(folder), "-o", str(out), "--force",
                            "--workers", str(WORKERS)],
-                          capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                          capture_output=True, text=True, cwd=ROOT,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     parent, worker = done.stderr.strip().splitlines()[-1].split()
     return float(parent), float(worker)
 

@@ -51,7 +51,8 @@ def main() -> int:
     def scores(model, gold):
         return model_scores(model, gold, book)
 
-    print(f"{'training':24s} {'n':>5s} {'dev':>6s} {'dev CI':>6s} {'real':>6s} {'real CI':>7s} {'real ECE':>8s} {'s':>5s}")
+    print(f"{'training':24s} {'n':>5s} {'dev':>6s} {'dev CI':>6s} {'real':>6s} {'real CI':>7s} "
+          f"{'real ECE':>8s} {'s':>5s}")
     for name, samples in (("without the new batch", before + written), ("with the new batch", pool + written)):
         started = time.perf_counter()
         model = train(samples, book, "ensemble", "use", log=lambda *a, **k: None)

@@ -32,7 +32,8 @@ def passages(count: int, rounds: int) -> list[list[dict]]:
     random.Random(0).shuffle(lines)
     if len(lines) < count * rounds:
         raise SystemExit(f"only {len(lines)} real passages for {rounds} rounds of {count}")
-    return [[{"id": f"r{r}p{i}", "lang": d["lang"], "text": d["text"]} for i, d in enumerate(lines[r * count:(r + 1) * count])]
+    return [[{"id": f"r{r}p{i}", "lang": d["lang"], "text": d["text"]}
+             for i, d in enumerate(lines[r * count:(r + 1) * count])]
             for r in range(rounds)]
 
 

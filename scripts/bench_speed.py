@@ -296,7 +296,8 @@ def main() -> int:
                  ("text", lambda: text_reports(rows, tmp, env)), ("classify", lambda: classification(rows)),
                  ("ocr", lambda: ocr(rows, tmp, env)), ("demo", lambda: demo(rows, tmp))]
         corpus = real_corpus(tmp) if not {"run", "memory"} <= skip else None
-        steps += [("run", lambda: whole_run(rows, tmp, corpus)), ("memory", lambda: scheduler_memory(rows, tmp, corpus)),
+        steps += [("run", lambda: whole_run(rows, tmp, corpus)),
+                  ("memory", lambda: scheduler_memory(rows, tmp, corpus)),
                   ("archive", lambda: archive_memory(rows, tmp, args.archive_pages))]
         for name, step in steps:
             if name not in skip:

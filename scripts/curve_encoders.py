@@ -48,7 +48,8 @@ def main() -> int:
     def scores(model, gold):
         return model_scores(model, gold, book)
 
-    print(f"{'encoder':8s} {'real share':>10s} {'n':>5s} {'dev':>6s} {'real':>6s} {'real CI':>7s} {'ECE':>6s} {'train s':>7s}",
+    print(f"{'encoder':8s} {'real share':>10s} {'n':>5s} {'dev':>6s} {'real':>6s} {'real CI':>7s} "
+          f"{'ECE':>6s} {'train s':>7s}",
           flush=True)
     rows = []
     for share in args.shares:

@@ -79,7 +79,8 @@ def line(name: str, result: dict) -> str:
     languages = " ".join(f"{lang} {v['macro_f1']:.2f}" for lang, v in sorted(result["macro_f1_by_language"].items()))
     return (f"{name:12s} macro {result['macro_f1']:.3f}  CI mean {np.mean(f1[:5]):.3f}  lowest CI {min(f1[:5]):.2f}  "
             f"ECE {result['ece']:.3f}  ({result['n']} passages, {result['seconds']:.0f} s)\n"
-            f"{'':12s} {languages}\n{'':12s} " + ", ".join(f"{label} {v:.2f}" for label, v in zip(result["label_ids"], f1)))
+            f"{'':12s} {languages}\n{'':12s} "
+            + ", ".join(f"{label} {v:.2f}" for label, v in zip(result["label_ids"], f1)))
 
 
 def main() -> int:

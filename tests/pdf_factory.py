@@ -113,7 +113,8 @@ def broken_font_pdf(path: Path, lines: int = 6) -> Path:
     """
     cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
             b"/CMapName /Broken def 1 begincodespacerange <00> <FF> endcodespacerange\n"
-            b"1 beginbfrange <20> <7E> <E000> endbfrange endcmap CMapName currentdict /CMap defineresource pop end end\n")
+            b"1 beginbfrange <20> <7E> <E000> endbfrange endcmap "
+            b"CMapName currentdict /CMap defineresource pop end end\n")
     text = b"".join(b"BT /F1 11 Tf 56 %d Td (Safety partners meet monthly to share data on theft) Tj ET\n"
                     % (780 - 16 * i) for i in range(lines))
     return raw_pdf(path, text, {"F1": ("Helvetica", cmap)})

@@ -147,7 +147,8 @@ def test_a_folder_of_bad_files_fails_each_alone_and_the_good_ones_complete(tmp_p
         assert name in failed and failed[name]["message"], name
     assert failed["encrypted.pdf"]["error"] == "EncryptedPDF"
     assert failed["huge.pdf"]["error"] == "FileTooLarge"
-    documents = {json.loads(l)["file"]: json.loads(l) for l in (tmp_path / "ws" / "documents.jsonl").read_text().splitlines()}
+    lines = (tmp_path / "ws" / "documents.jsonl").read_text().splitlines()
+    documents = {json.loads(l)["file"]: json.loads(l) for l in lines}
     assert documents["good_one.pdf"]["status"] == "ok" and documents["good_two.pdf"]["status"] == "ok"
     passages = [json.loads(l) for l in (tmp_path / "ws" / "passages.jsonl").read_text().splitlines()]
     assert {p["file"] for p in passages} == {"good_one.pdf", "good_two.pdf"}
@@ -240,7 +241,8 @@ def test_an_unreachable_scheduler_is_a_clear_usage_error_and_leaves_the_workspac
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     prose_pdf(corpus / "a.pdf", [["The city and its partners agreed on a common strategy for safer streets."]])
-    status = main(["run", str(corpus), "-o", str(tmp_path / "ws"), "--no-ocr", "--scheduler", f"tcp://127.0.0.1:{_free_port()}"])
+    status = main(["run", str(corpus), "-o", str(tmp_path / "ws"), "--no-ocr",
+                   "--scheduler", f"tcp://127.0.0.1:{_free_port()}"])
     assert status == 2
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
     assert quiet_run(corpus, tmp_path / "ws").stats.extracted == 1

@@ -217,7 +217,8 @@ def test_a_loaded_model_embeds_only_the_passages_not_its_codebook_again(book, tr
     again = load(tmp_path / "m", DATA / "two_labels.yaml")
     embedder = type(again.classifier.embedder)
     embedded, embed = [], embedder.embed
-    monkeypatch.setattr(embedder, "embed", lambda self, texts, cache=None: embedded.extend(texts) or embed(self, texts, cache))
+    monkeypatch.setattr(embedder, "embed",
+                        lambda self, texts, cache=None: embedded.extend(texts) or embed(self, texts, cache))
     again.classify(UNSEEN)
     assert embedded == [s.text for s in UNSEEN]
 

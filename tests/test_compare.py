@@ -293,7 +293,7 @@ def test_compare_command_writes_fifteen_files_that_pandas_opens_and_a_workbook(w
                           capture_output=True, text=True, cwd=REPO, timeout=120)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted([".textci-output"] + [
-        f"{t}.{ext}" for t in TABLES for ext in ("csv", "json", "parquet")] + ["comparison.xlsx"])  # marker: never input
+        f"{t}.{ext}" for t in TABLES for ext in ("csv", "json", "parquet")] + ["comparison.xlsx"])  # marker: not input
     assert "3 cities" in done.stdout
     labels = pd.read_parquet(out / "city_labels.parquet")
     assert row(labels, city="Lyon", label="common_agenda").share == pytest.approx(0.5)

@@ -1,4 +1,5 @@
-"""The shipped models (default: fast, quality: multilingual-e5-small with tuned layers): the same clear passage in six languages gets the same labels."""
+"""The shipped models (default: fast, quality: multilingual-e5-small with tuned layers):
+the same clear passage in six languages gets the same labels."""
 import pytest
 
 from textci.classification import load
@@ -7,19 +8,26 @@ from textci.data import Sample
 CLEAR = {
     "gang_violence": {
         "en": "Rival youth gangs fought with knives near the station and two teenagers were stabbed.",
-        "fr": "Des bandes rivales de jeunes se sont affrontées au couteau près de la gare et deux adolescents ont été blessés.",
-        "de": "Rivalisierende Jugendbanden gingen am Bahnhof mit Messern aufeinander los, zwei Jugendliche wurden verletzt.",
+        "fr": ("Des bandes rivales de jeunes se sont affrontées au couteau près"
+               " de la gare et deux adolescents ont été blessés."),
+        "de": ("Rivalisierende Jugendbanden gingen am Bahnhof mit Messern"
+               " aufeinander los, zwei Jugendliche wurden verletzt."),
         "nl": "Rivaliserende jeugdbendes vochten met messen bij het station en twee tieners raakten gewond.",
-        "it": "Bande giovanili rivali si sono affrontate con coltelli vicino alla stazione e due ragazzi sono stati feriti.",
-        "es": "Bandas juveniles rivales se enfrentaron con navajas cerca de la estación y dos adolescentes resultaron heridos.",
+        "it": ("Bande giovanili rivali si sono affrontate con coltelli vicino"
+               " alla stazione e due ragazzi sono stati feriti."),
+        "es": ("Bandas juveniles rivales se enfrentaron con navajas cerca de la"
+               " estación y dos adolescentes resultaron heridos."),
     },
     "radicalisation_extremism": {
         "en": "The city runs an exit programme for young people who want to leave violent extremist groups.",
-        "fr": "La ville propose un programme de sortie aux jeunes qui veulent quitter des groupes extrémistes violents.",
-        "de": "Die Stadt bietet ein Ausstiegsprogramm für junge Menschen an, die gewaltbereite extremistische Gruppen verlassen wollen.",
+        "fr": ("La ville propose un programme de sortie aux jeunes qui"
+               " veulent quitter des groupes extrémistes violents."),
+        "de": ("Die Stadt bietet ein Ausstiegsprogramm für junge Menschen an, die"
+               " gewaltbereite extremistische Gruppen verlassen wollen."),
         "nl": "De stad biedt een exitprogramma voor jongeren die gewelddadige extremistische groepen willen verlaten.",
         "it": "La città offre un programma di uscita ai giovani che vogliono lasciare gruppi estremisti violenti.",
-        "es": "La ciudad ofrece un programa de salida a los jóvenes que quieren abandonar grupos extremistas violentos.",
+        "es": ("La ciudad ofrece un programa de salida a los jóvenes que"
+               " quieren abandonar grupos extremistas violentos."),
     },
 }
 

@@ -27,14 +27,21 @@ def squash(text):
     return " ".join(text.split())
 
 
-LEFT = ["The council agreed on a new strategy for", "the old harbour district in the spring of", "last year after long talks with residents."]
-RIGHT = ["Later the partners opened a youth centre", "near the station and hired two workers", "to run its evening programme every week."]
-THIRD = ["Finally a small fund now pays for repairs", "that residents report through a hotline", "run by the housing office on weekdays."]
+LEFT = ["The council agreed on a new strategy for",
+        "the old harbour district in the spring of",
+        "last year after long talks with residents."]
+RIGHT = ["Later the partners opened a youth centre",
+         "near the station and hired two workers",
+         "to run its evening programme every week."]
+THIRD = ["Finally a small fund now pays for repairs",
+         "that residents report through a hotline",
+         "run by the housing office on weekdays."]
 
 
 def test_two_columns_are_read_left_column_first(tmp_path):
     lines = column(56, 120, LEFT) + column(310, 120, RIGHT)
-    doc, _ = run_one(write_pages(tmp_path / "two.pdf", [[(56, 90, "Two columns below a full-width heading line")] + lines]))
+    heading = [(56, 90, "Two columns below a full-width heading line")]
+    doc, _ = run_one(write_pages(tmp_path / "two.pdf", [heading + lines]))
     text = squash(page_text(doc))
     assert text.index(squash(" ".join(LEFT))) < text.index(squash(" ".join(RIGHT)))
     assert text.index("full-width heading") < text.index("The council")
@@ -109,7 +116,8 @@ def test_scanned_page_is_reported_when_ocr_is_off(tmp_path):
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed")
 def test_scanned_page_is_read_by_ocr(tmp_path):
-    path = image_only_pdf(tmp_path / "scan.pdf", ["The city will light the park at night", "and open the youth centre on Sundays."])
+    path = image_only_pdf(tmp_path / "scan.pdf",
+                          ["The city will light the park at night", "and open the youth centre on Sundays."])
     doc, result = run_one(path, ExtractOptions())
     assert doc.method == "ocr" and doc.status == "ok"
     assert "light the park at night" in squash(page_text(doc))
@@ -129,10 +137,14 @@ def test_table_numbers_do_not_become_passages(tmp_path):
 @pytest.mark.parametrize("lang, sentences", [
     ("en", ["The city opened a new youth centre near the station.", "It is run by two social workers every evening."]),
     ("fr", ["La ville a ouvert un nouveau centre pour les jeunes.", "Il est animé par deux éducateurs chaque soir."]),
-    ("de", ["Die Stadt hat ein neues Jugendzentrum eröffnet, z. B. für Schüler.", "Es wird jeden Abend von zwei Fachkräften betreut."]),
-    ("nl", ["De gemeente heeft een nieuw jongerencentrum geopend.", "Het wordt elke avond door twee jongerenwerkers gerund."]),
-    ("it", ["Il comune ha aperto un nuovo centro giovanile vicino alla stazione.", "È gestito ogni sera da due educatori."]),
-    ("es", ["El ayuntamiento abrió un nuevo centro juvenil junto a la estación.", "Lo gestionan cada tarde dos educadores."]),
+    ("de", ["Die Stadt hat ein neues Jugendzentrum eröffnet, z. B. für Schüler.",
+            "Es wird jeden Abend von zwei Fachkräften betreut."]),
+    ("nl", ["De gemeente heeft een nieuw jongerencentrum geopend.",
+            "Het wordt elke avond door twee jongerenwerkers gerund."]),
+    ("it", ["Il comune ha aperto un nuovo centro giovanile vicino alla stazione.",
+            "È gestito ogni sera da due educatori."]),
+    ("es", ["El ayuntamiento abrió un nuevo centro juvenil junto a la estación.",
+            "Lo gestionan cada tarde dos educadores."]),
 ])
 def test_passages_carry_page_offsets_and_language(tmp_path, lang, sentences):
     doc, _ = run_one(prose_pdf(tmp_path / f"{lang}.pdf", [[s] for s in sentences]))
@@ -155,7 +167,8 @@ def test_abbreviations_do_not_end_sentences():
 
     text = "Die Stadt fördert z. B. Vereine, Dr. Meier leitet das Amt. Das ist neu."
     spans = sentence_spans(text, "de")
-    assert [text[a:b] for a, b in spans] == ["Die Stadt fördert z. B. Vereine, Dr. Meier leitet das Amt.", "Das ist neu."]
+    assert [text[a:b] for a, b in spans] == ["Die Stadt fördert z. B. Vereine, Dr. Meier leitet das Amt.",
+                                             "Das ist neu."]
 
 
 # ------------------------------------------------------------------ bad input

@@ -8,7 +8,8 @@ from textci.classification.jsonl import read_samples
 from textci.classification.ngrams import NGRAMS
 
 TRAINING = Path(__file__).resolve().parents[1] / "corpora" / "training"
-ODD = ["", "   ", "a", "ab", "I", "ΟΔΟΣ ΚΑΙ ΣΟΦΟΣ", "İstanbul straße STRASSE", "x" * 3000, "tab\tnew\nline\u00a0nbsp\u3000",
+ODD = ["", "   ", "a", "ab", "I", "ΟΔΟΣ ΚΑΙ ΣΟΦΟΣ", "İstanbul straße STRASSE", "x" * 3000,
+       "tab\tnew\nline\u00a0nbsp\u3000",
        "😀 emoji 👍🏽", "a  a a   a", "Café CAFÉ café"]
 
 

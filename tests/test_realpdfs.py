@@ -10,7 +10,8 @@ import pytest
 from textci.extraction import ExtractOptions, extract
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "realpdfs"
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not REAL.exists(), reason="../shared/realpdfs is not beside the repo")]
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not REAL.exists(), reason="../shared/realpdfs is not beside the repo")]
 
 
 def squash(text):
@@ -20,7 +21,8 @@ def squash(text):
 @pytest.fixture(scope="module")
 def result():
     ocr = shutil.which("tesseract") is not None
-    return extract([REAL], ExtractOptions(ocr=ocr), workers=2, include=["*.pdf"])  # beside them: PROBES.md, MANIFEST.tsv
+    # beside the PDFs lie PROBES.md and MANIFEST.tsv
+    return extract([REAL], ExtractOptions(ocr=ocr), workers=2, include=["*.pdf"])
 
 
 @pytest.fixture(scope="module")

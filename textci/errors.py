@@ -109,7 +109,8 @@ class CityMappingError(TextciError):
 class NothingToRead(TextciError):
     """The inputs hold no document textci can read (exit status 1); `errors` lists what was skipped."""
 
-    FORMATS = "reports: PDF, DOCX, ODT, HTML, TXT or Markdown files (*.pdf, *.docx, *.odt, *.html, *.htm, *.txt, *.md, any case)"
+    FORMATS = ("reports: PDF, DOCX, ODT, HTML, TXT or Markdown files "
+               "(*.pdf, *.docx, *.odt, *.html, *.htm, *.txt, *.md, any case)")
 
     def __init__(self, inputs, errors=(), errors_file=None):
         where = ", ".join(str(i) for i in inputs)

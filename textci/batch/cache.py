@@ -49,7 +49,8 @@ class FileHashes:
 
         value = content_hash(path)
         with self._db:
-            self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (key, st.st_size, st.st_mtime_ns, value))
+            self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                             (key, st.st_size, st.st_mtime_ns, value))
         return value
 
     def close(self) -> None:

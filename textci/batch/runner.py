@@ -29,7 +29,8 @@ from .progress import Progress
 from .work import LIMIT_FAILURES, cached_model, classify_records, document_records, failure_kind
 
 FORMAT = "textci-workspace/1"
-READERS_VERSION = "readers/1"   # part of the extraction cache key: results made before documents had a format are redone
+# Part of the extraction cache key: results made before documents had a format are redone.
+READERS_VERSION = "readers/1"
 
 
 @dataclass

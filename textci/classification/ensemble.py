@@ -144,7 +144,8 @@ class EnsembleClassifier(Classifier):
     def load_state(self, state):
         if state["ensemble.coef"].shape[1] != len(SIGNALS):
             raise TextciError(f"this ensemble model was saved with {state['ensemble.coef'].shape[1]} signals, "
-                              f"this version stacks {len(SIGNALS)} ({', '.join(SIGNALS)}); retrain it with `textci train`")
+                              f"this version stacks {len(SIGNALS)} ({', '.join(SIGNALS)}); "
+                              "retrain it with `textci train`")
         self.meta_ = LinearUnits(state["ensemble.coef"], state["ensemble.intercept"])
         self.thresholds_ = state["ensemble.thresholds"]
         self.signals_ = state["ensemble.signals"].astype(bool)

@@ -18,7 +18,8 @@ def write_tables(comparison: Comparison, outdir: Path) -> list[Path]:
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, lineterminator="\n")
         write_atomic(outdir / f"{name}.csv", buffer.getvalue())
-        as_json = frame.to_json(orient="records", force_ascii=False, indent=1, double_precision=15)  # default: 10 digits
+        # double_precision: pandas keeps only 10 digits by default
+        as_json = frame.to_json(orient="records", force_ascii=False, indent=1, double_precision=15)
         write_atomic(outdir / f"{name}.json", as_json + "\n")
         write_parquet(frame, outdir / f"{name}.parquet")
         written += [outdir / f"{name}.{ext}" for ext in ("csv", "parquet", "json")]

@@ -37,7 +37,8 @@ def stacked_bars(rows: list[tuple[str, list[tuple[str, float]]]], legend: list[s
             w = span * max(0.0, share)
             if w < 0.5:
                 continue
-            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar}" fill="{colour.get(seg_name, OTHER)}">'
+            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar}" '
+                         f'fill="{colour.get(seg_name, OTHER)}">'
                          f"<title>{escape(name)}: {escape(seg_name)} {share:.0%}</title></rect>")
             x += w
     axis_y = len(rows) * (bar + gap) + 16
@@ -61,7 +62,8 @@ def bars(values: list[tuple[str, float]], title: str, width: int = 520, bar: int
     for i, (name, value) in enumerate(values):
         y = i * (bar + gap) + 4
         w = span * value / top
-        parts.append(f'<text x="{label_w - 6}" y="{y + bar * 0.8:.1f}" text-anchor="end" class="axis">{escape(name)}</text>'
+        parts.append(f'<text x="{label_w - 6}" y="{y + bar * 0.8:.1f}" text-anchor="end" '
+                     f'class="axis">{escape(name)}</text>'
                      f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="{PALETTE[0]}"/>'
                      f'<text x="{label_w + w + 4:.1f}" y="{y + bar * 0.8:.1f}" class="axis">{value:.1%}</text>')
     parts.append("</svg>")

@@ -93,7 +93,8 @@ def _heatmap(city_labels, book, names) -> str:
                 value, docs = share.get((city, label.id), (0.0, 0))
                 level = value / top
                 cells.append(f'<td style="background:{heat_colour(level)};color:{text_colour(level)}" '
-                             f'title="{escape(city)} · {escape(label.id)}: {value:.1%} of passages, {docs} document(s)">'
+                             f'title="{escape(city)} · {escape(label.id)}: '
+                             f'{value:.1%} of passages, {docs} document(s)">'
                              f"{value:.0%}</td>")
         rows.append(f'<tr><th><a href="#{_anchor(city)}">{escape(city)}</a></th>{"".join(cells)}</tr>')
     return ('<section id="heatmap"><h2>Which conditions and issues each city shows</h2>'
@@ -194,7 +195,8 @@ def _failures(ws) -> str:
     if not ws.errors:
         return '<section id="failures"><h2>Failures</h2><p>Every document was read.</p></section>'
     rows = "".join(f"<tr><td>{escape(str(e.get('file', '')))}</td><td>{escape(str(e.get('page') or ''))}</td>"
-                   f"<td class=\"fail\">{escape(str(e.get('error', '')))}</td><td>{escape(str(e.get('message', '')))}</td></tr>"
+                   f"<td class=\"fail\">{escape(str(e.get('error', '')))}</td>"
+                   f"<td>{escape(str(e.get('message', '')))}</td></tr>"
                    for e in ws.errors)
     return (f'<section id="failures"><h2>Failures</h2><p>{len(ws.errors)} problem(s) while reading; '
             f"the rest of the corpus was processed.</p><table><tr><th>file</th><th>page</th><th>error</th>"
