@@ -70,7 +70,8 @@ def test_fast_keywords_and_n_grams_equal_plain_references_and_the_scores_follow(
     vectors = np.stack([use.encode(s.text) for s in passages])
     similar = ensemble.zeroshot.similarities(passages, vectors)
     features = np.stack([reference_keywords, similar, reference_keywords * similar,
-                         ensemble.supervised.decision(passages, vectors), reference_ngrams], axis=2)
+                         ensemble.supervised.decision(passages, vectors), reference_ngrams,
+                         ensemble.words.decision(passages)], axis=2)  # the word head: test_word_head.py
     reference = ensemble.meta_.proba(features, per_label_features=True)
     fast = default_model.predict_proba(passages)
     cut = ensemble.thresholds_
