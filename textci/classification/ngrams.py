@@ -34,7 +34,51 @@ def _word_ngrams(word: str) -> list[str]:
             for i in range(len(padded) - n + 1)]
 
 
-class CharNgramClassifier(Classifier):
+class TfidfHead(Classifier):
+    """A logistic head on sublinear tf x idf rows of saved vocabulary counts (this one and words.py's).
+
+    A subclass counts (`counts`) and fits; the weighing, the scores and the
+    saved arrays (under `<name>.`) are the same for both."""
+
+    name = ""
+
+    def counts(self, texts: list[str]):
+        raise NotImplementedError
+
+    def features(self, texts: list[str]):
+        """Sublinear tf x idf, L2-normalised rows (as scikit-learn's TfidfVectorizer, from saved arrays)."""
+        return self._weigh(self.counts(texts))
+
+    def _weigh(self, counts):
+        counts = counts.astype(np.float32)  # a copy: the caller's counts stay counts
+        counts.data = 1.0 + np.log(counts.data)
+        return _unit_rows(counts.multiply(self.idf_).tocsr())
+
+    def _index_vocabulary(self):
+        self._index = {str(n): i for i, n in enumerate(self.vocabulary_)}
+
+    def decision(self, samples, vectors=None) -> np.ndarray:
+        return np.asarray(self.features([s.text for s in samples]) @ self.units_.coef.T) + self.units_.intercept
+
+    def predict_proba(self, samples, vectors=None):
+        from .base import sigmoid
+
+        return sigmoid(self.decision(samples))
+
+    def state(self):
+        return {f"{self.name}.vocabulary": self.vocabulary_, f"{self.name}.idf": self.idf_,
+                f"{self.name}.coef": self.units_.coef.astype(np.float32),
+                f"{self.name}.intercept": self.units_.intercept}
+
+    def load_state(self, state):
+        self.vocabulary_ = state[f"{self.name}.vocabulary"]
+        self.idf_ = state[f"{self.name}.idf"]
+        self._index_vocabulary()
+        self.units_ = LinearUnits(state[f"{self.name}.coef"].astype(np.float64), state[f"{self.name}.intercept"])
+        return self
+
+
+class CharNgramClassifier(TfidfHead):
     name = "ngrams"
 
     def __init__(self, label_ids: tuple[str, ...], C: float = 16.0):
@@ -43,10 +87,6 @@ class CharNgramClassifier(Classifier):
 
     def get_params(self):
         return {"C": self.C, "ngrams": list(NGRAMS), "max_features": MAX_FEATURES}
-
-    def features(self, texts: list[str]):
-        """Sublinear tf x idf, L2-normalised rows (as scikit-learn's TfidfVectorizer, from saved arrays)."""
-        return self._weigh(self.counts(texts))
 
     def counts(self, texts: list[str]):
         """The matrix CountVectorizer(analyzer="char_wb") gives, a word's n-grams looked up once per word.
@@ -100,11 +140,6 @@ class CharNgramClassifier(Classifier):
         kept, ends = found[known], np.cumsum(counts)
         return [kept[end - n:end] for end, n in zip(ends.tolist(), counts.tolist())]
 
-    def _weigh(self, counts):
-        counts = counts.astype(np.float32)  # a copy: the caller's counts stay counts
-        counts.data = 1.0 + np.log(counts.data)
-        return _unit_rows(counts.multiply(self.idf_).tocsr())
-
     def fit(self, samples, Y, vectors=None):
         from sklearn.feature_extraction.text import TfidfTransformer
 
@@ -123,27 +158,8 @@ class CharNgramClassifier(Classifier):
         return self
 
     def _index_vocabulary(self):
-        self._index = {str(n): i for i, n in enumerate(self.vocabulary_)}
+        super()._index_vocabulary()
         self._memo: dict[str, np.ndarray] = {}
-
-    def decision(self, samples, vectors=None) -> np.ndarray:
-        return np.asarray(self.features([s.text for s in samples]) @ self.units_.coef.T) + self.units_.intercept
-
-    def predict_proba(self, samples, vectors=None):
-        from .base import sigmoid
-
-        return sigmoid(self.decision(samples))
-
-    def state(self):
-        return {"ngrams.vocabulary": self.vocabulary_, "ngrams.idf": self.idf_,
-                "ngrams.coef": self.units_.coef.astype(np.float32), "ngrams.intercept": self.units_.intercept}
-
-    def load_state(self, state):
-        self.vocabulary_ = state["ngrams.vocabulary"]
-        self.idf_ = state["ngrams.idf"]
-        self._index_vocabulary()
-        self.units_ = LinearUnits(state["ngrams.coef"].astype(np.float64), state["ngrams.intercept"])
-        return self
 
 
 def _unit_rows(matrix):

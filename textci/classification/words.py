@@ -17,8 +17,8 @@ import re
 
 import numpy as np
 
-from .base import Classifier, LinearUnits, sample_weights
-from .ngrams import _unit_rows
+from .base import LinearUnits, sample_weights
+from .ngrams import TfidfHead
 
 MAX_FEATURES = 50_000
 _WORD = re.compile(r"\w+")
@@ -30,7 +30,7 @@ def terms(text: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
-class WordNgramClassifier(Classifier):
+class WordNgramClassifier(TfidfHead):
     name = "words"
 
     def __init__(self, label_ids: tuple[str, ...], C: float = 16.0):
@@ -56,11 +56,6 @@ class WordNgramClassifier(Classifier):
         matrix.sum_duplicates()  # repeated terms: one cell with the count, indices sorted
         return matrix
 
-    def features(self, texts: list[str]):
-        counts = self.counts(texts)
-        counts.data = 1.0 + np.log(counts.data)
-        return _unit_rows(counts.multiply(self.idf_).tocsr())
-
     def fit(self, samples, Y, vectors=None):
         from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
@@ -68,26 +63,7 @@ class WordNgramClassifier(Classifier):
         counts = counter.fit_transform([s.text for s in samples])
         self.vocabulary_ = np.array(counter.get_feature_names_out(), dtype=str)
         self.idf_ = TfidfTransformer(sublinear_tf=True).fit(counts).idf_.astype(np.float32)
-        self._index = {str(term): i for i, term in enumerate(self.vocabulary_)}
+        self._index_vocabulary()
         self.units_ = LinearUnits.fit(self.features([s.text for s in samples]), Y, C=self.C, balanced=True,
                                       sample_weight=sample_weights(samples))
-        return self
-
-    def decision(self, samples, vectors=None) -> np.ndarray:
-        return np.asarray(self.features([s.text for s in samples]) @ self.units_.coef.T) + self.units_.intercept
-
-    def predict_proba(self, samples, vectors=None):
-        from .base import sigmoid
-
-        return sigmoid(self.decision(samples))
-
-    def state(self):
-        return {"words.vocabulary": self.vocabulary_, "words.idf": self.idf_,
-                "words.coef": self.units_.coef.astype(np.float32), "words.intercept": self.units_.intercept}
-
-    def load_state(self, state):
-        self.vocabulary_ = state["words.vocabulary"]
-        self.idf_ = state["words.idf"]
-        self._index = {str(term): i for i, term in enumerate(self.vocabulary_)}
-        self.units_ = LinearUnits(state["words.coef"].astype(np.float64), state["words.intercept"])
         return self
