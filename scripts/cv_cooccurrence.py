@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDS = 5
 STRENGTHS = (0.1, 0.3, 1.0)
 
 
@@ -50,18 +49,14 @@ def second_stage(X_fit, Y_fit, weight, folds, X_held, C):
 def main() -> int:
     os.environ.setdefault("TEXTCI_CACHE", str(Path(tempfile.gettempdir()) / "textci-cv-cache"))
     sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
-    from textci import codebook
-    from textci.classification import evaluate, load_training
+    from textci.classification import evaluate
     from textci.classification.base import cv_folds, sample_weights
-    from textci.classification.model import build, get_embedder, label_matrix
+    from textci.classification.model import build
 
-    from bench_classify import page_position
+    from cv_default import FOLDS, corpus, page_parts
 
-    book = codebook.load(None)
-    training = load_training(ROOT / "corpora" / "training", book)
-    vectors = get_embedder("use").embed([s.text for s in training])
-    Y = label_matrix(training, book.label_ids)
-    part = np.array([int(page_position(s.group) * FOLDS) if s.from_real_page else -1 for s in training])
+    book, training, vectors, Y = corpus(ROOT / "corpora" / "training")
+    part = page_parts(training)
     results = {"shipped recipe": (np.zeros(Y.shape), np.zeros(Y.shape, dtype=bool))}
     results.update({f"second stage C={C}": (np.zeros(Y.shape), np.zeros(Y.shape, dtype=bool)) for C in STRENGTHS})
     for k in range(FOLDS):

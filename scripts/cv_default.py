@@ -27,22 +27,36 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLDS = 5
 
 
-def cross_validate(training_folder: Path) -> dict:
-    """Out-of-fold evaluation of the default recipe on the real passages (textci.classification.evaluate)."""
-    import numpy as np
-
+def corpus(training_folder: Path):
+    """The codebook, the training passages, their USE vectors and label matrix."""
     from textci import codebook
-    from textci.classification import evaluate, load_training
-    from textci.classification.model import build, get_embedder, label_matrix
-
-    from bench_classify import page_position  # after textci: bench_classify puts this tree first on sys.path
+    from textci.classification import load_training
+    from textci.classification.model import get_embedder, label_matrix
 
     book = codebook.load(None)
     training = load_training(training_folder, book)
     vectors = get_embedder("use").embed([s.text for s in training])
-    Y = label_matrix(training, book.label_ids)
-    real = [s.from_real_page for s in training]
-    part = np.array([int(page_position(s.group) * FOLDS) if r else -1 for s, r in zip(training, real)])
+    return book, training, vectors, label_matrix(training, book.label_ids)
+
+
+def page_parts(training):
+    """Each real passage's part (0 to FOLDS - 1) by a hash of its source page; -1 (always trained on) for the rest."""
+    import numpy as np
+
+    from bench_classify import page_position  # after textci: bench_classify puts this tree first on sys.path
+
+    return np.array([int(page_position(s.group) * FOLDS) if s.from_real_page else -1 for s in training])
+
+
+def cross_validate(training_folder: Path) -> dict:
+    """Out-of-fold evaluation of the default recipe on the real passages (textci.classification.evaluate)."""
+    import numpy as np
+
+    from textci.classification import evaluate
+    from textci.classification.model import build
+
+    book, training, vectors, Y = corpus(training_folder)
+    part = page_parts(training)
     P, started = np.zeros(Y.shape), time.perf_counter()
     predicted = np.zeros(Y.shape, dtype=bool)
     for k in range(FOLDS):
