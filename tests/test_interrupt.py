@@ -117,7 +117,9 @@ def test_a_signal_stops_the_run_cleanly_and_the_same_command_resumes(tmp_path, s
     assert_nothing_half_written(workspace)
 
     resumed = quiet_run(corpus, workspace)
-    assert resumed.stats.extracted == 8 - done, "finished documents must not be redone"
+    # a document extracted but not yet classified when stopped is only classified on the re-run
+    assert resumed.stats.classified == 8 - done, "finished documents must not be redone"
+    assert resumed.stats.extracted <= 8 - done, "extracted documents must not be extracted again"
     assert outputs(workspace) == outputs(tmp_path / "reference-ws")
     assert reference.stats.documents == resumed.stats.documents == 8
 
@@ -188,7 +190,8 @@ def test_sigint_stops_a_run_on_a_dask_cluster_and_leaves_the_cluster_up(tmp_path
         assert not any(children), children
     done = finished_documents(workspace)
     resumed = quiet_run(corpus, workspace, scheduler=dask_cluster)
-    assert resumed.stats.extracted == 8 - done
+    assert resumed.stats.classified == 8 - done
+    assert resumed.stats.extracted <= 8 - done
 
 
 def _big_passages(tmp_path: Path, copies: int) -> Path:
