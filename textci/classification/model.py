@@ -44,8 +44,8 @@ def build(name: str, book: codebooks.Codebook, embedder_name: str) -> Classifier
         return ZeroShotClassifier(book, embedder)
     if name == "supervised":
         return SupervisedClassifier(book.label_ids, embedder)
-    if name == "ensemble":
-        return EnsembleClassifier(book, embedder)
+    if name == "ensemble":  # a hidden layer over frozen vectors only (ensemble.py)
+        return EnsembleClassifier(book, embedder, hidden_head=not tuned.is_tuned(embedder_name))
     raise ModelError(f"unknown classifier {name!r}; choose one of {', '.join(CLASSIFIERS)}")
 
 

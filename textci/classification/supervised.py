@@ -1,4 +1,4 @@
-"""A logistic head on sentence embeddings, trained on the team's labelled passages.
+"""A head on sentence embeddings, trained on the labelled passages: logistic, or with a hidden layer (hidden.py).
 
 Besides probabilities it gives, per label, the nearest training passages
 that carry the label: the evidence "this reads like training example X".
@@ -9,17 +9,23 @@ import numpy as np
 
 from .base import Classifier, LinearUnits, sample_weights
 from .embeddings import Embedder
+from .hidden import HiddenLayerUnits
 
 
 class SupervisedClassifier(Classifier):
     name = "supervised"
 
-    def __init__(self, label_ids: tuple[str, ...], embedder: Embedder, C: float = 4.0):
+    def __init__(self, label_ids: tuple[str, ...], embedder: Embedder, C: float = 4.0, hidden: bool = False):
         self.label_ids = label_ids
         self.embedder = embedder
-        self.C = C
+        self.C = C  # the logistic head's regularisation
+        self.hidden = hidden
 
     def get_params(self):
+        if self.hidden:
+            from . import hidden as network
+
+            return {"hidden": network.HIDDEN, "epochs": network.EPOCHS, "weight_decay": network.WEIGHT_DECAY}
         return {"C": self.C}
 
     def _vectors(self, samples, vectors):
@@ -27,7 +33,10 @@ class SupervisedClassifier(Classifier):
 
     def fit(self, samples, Y, vectors=None):
         X = self._vectors(samples, vectors)
-        self.units_ = LinearUnits.fit(X, Y, C=self.C, balanced=True, sample_weight=sample_weights(samples))
+        if self.hidden:
+            self.units_ = HiddenLayerUnits.fit(X, Y, sample_weight=sample_weights(samples))
+        else:
+            self.units_ = LinearUnits.fit(X, Y, C=self.C, balanced=True, sample_weight=sample_weights(samples))
         self.train_vectors_ = X.astype(np.float16)
         self.train_Y_ = Y.astype(np.int8)
         self.train_ids_ = np.array([s.id for s in samples])
@@ -57,12 +66,20 @@ class SupervisedClassifier(Classifier):
         return self.nearest(self._vectors(samples, vectors))
 
     def state(self):
-        return {"supervised.coef": self.units_.coef, "supervised.intercept": self.units_.intercept,
+        layer = {"supervised.hidden_weight": self.units_.hidden_weight,
+                 "supervised.hidden_bias": self.units_.hidden_bias} if self.hidden else {}
+        return {**layer, "supervised.coef": self.units_.coef, "supervised.intercept": self.units_.intercept,
                 "supervised.train_vectors": self.train_vectors_, "supervised.train_Y": self.train_Y_,
                 "supervised.train_ids": self.train_ids_}
 
     def load_state(self, state):
-        self.units_ = LinearUnits(state["supervised.coef"], state["supervised.intercept"])
+        """The head the state holds: a saved hidden layer makes it the network, else logistic (older models)."""
+        self.hidden = "supervised.hidden_weight" in state
+        if self.hidden:
+            self.units_ = HiddenLayerUnits(state["supervised.hidden_weight"], state["supervised.hidden_bias"],
+                                           state["supervised.coef"], state["supervised.intercept"])
+        else:
+            self.units_ = LinearUnits(state["supervised.coef"], state["supervised.intercept"])
         self.train_vectors_ = state["supervised.train_vectors"]
         self.train_Y_ = state["supervised.train_Y"]
         self.train_ids_ = state["supervised.train_ids"]
