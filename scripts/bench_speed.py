@@ -176,7 +176,8 @@ def whole_run(rows, tmp: Path, corpus: Path):
                  f"RSS summed: {memory.peak_rss / 2**30:.2f} GB"))
 
 
-def classification(rows):
+def classification(rows, models: list[str]):
+    """Steady-state passages per second of each model (the first is the default), on the same passages."""
     import numpy as np
 
     from textci.classification.model import load
@@ -188,16 +189,17 @@ def classification(rows):
         texts += [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines() if line.strip()]
     random.Random(0).shuffle(texts)
     warm_up, texts = texts[2000:2500], texts[:2000]
-    model = load("default")
     samples = [Sample(str(i), t) for i, t in enumerate(texts)]
-    model.predict_proba([Sample("w", t) for t in warm_up])  # model files, BLAS, the encoder's table of frequent ids
-    started = time.perf_counter()
-    together = model.predict_proba(samples)
-    seconds = time.perf_counter() - started
-    alone = np.vstack([model.predict_proba([s]) for s in samples[:100]])
-    same = np.abs(np.round(alone, 4) - np.round(together[:100], 4)).max()
-    rows.append((f"default model, {len(samples)} real passages, steady state", len(samples) / seconds,
-                 "passages/s", None, "", f"max score change alone vs in the batch: {same:.4f}"))
+    for name in models:
+        model = load(name)
+        model.predict_proba([Sample("w", t) for t in warm_up])  # model files, BLAS, the encoder's table of frequent ids
+        started = time.perf_counter()
+        together = model.predict_proba(samples)
+        seconds = time.perf_counter() - started
+        alone = np.vstack([model.predict_proba([s]) for s in samples[:100]])
+        same = np.abs(np.round(alone, 4) - np.round(together[:100], 4)).max()
+        rows.append((f"model {name}, {len(samples)} real passages, steady state", len(samples) / seconds,
+                     "passages/s", None, "", f"max score change alone vs in the batch: {same:.4f}"))
 
 
 def ocr(rows, tmp: Path, env: dict):
@@ -284,6 +286,8 @@ def main() -> int:
     parser.add_argument("--skip", default="", help="comma-separated: startup,small,text,run,classify,ocr,"
                                                    "memory,archive,demo")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--models", nargs="+", default=["default"],
+                        help="models (names or folders) for the classification row, each measured in turn")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     rows: list[tuple] = []
@@ -293,7 +297,7 @@ def main() -> int:
         wall([str(BIN / "textci"), "extract", str(next(SAMPLE.glob("*.pdf"))), "-o", str(tmp / "warm"),
               "--no-ocr"], env=env)  # unpacks the language model into this cache once, as any first use does
         steps = [("startup", lambda: startup(rows)), ("small", lambda: small_files(rows, tmp, env)),
-                 ("text", lambda: text_reports(rows, tmp, env)), ("classify", lambda: classification(rows)),
+                 ("text", lambda: text_reports(rows, tmp, env)), ("classify", lambda: classification(rows, args.models)),
                  ("ocr", lambda: ocr(rows, tmp, env)), ("demo", lambda: demo(rows, tmp))]
         corpus = real_corpus(tmp) if not {"run", "memory"} <= skip else None
         steps += [("run", lambda: whole_run(rows, tmp, corpus)),

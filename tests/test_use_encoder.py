@@ -8,7 +8,7 @@ import pytest
 from textci.classification import use_encoder
 from textci.classification.embeddings import blas_threads, get_embedder
 from textci.classification.jsonl import read_samples
-from textci.classification.use_encoder import UseEncoder, stable_alignment
+from textci.classification.use_encoder import UseEncoder, stable_alignment, stable_layout
 from textci.classification.use_tokenizer import UseTokenizer, model_path
 
 TRAINING = Path(__file__).resolve().parents[1] / "corpora" / "training"
@@ -58,7 +58,7 @@ def test_a_text_gets_the_same_vector_in_any_batch(real_texts, cached_ids, monkey
     monkeypatch.setattr(use_encoder, "CACHED_IDS", cached_ids)
     with blas_threads(1):  # as the embedder runs the batched path: one BLAS thread per worker
         align = stable_alignment()
-        tokenizer, encoder = UseTokenizer(), UseEncoder(align=align)
+        tokenizer, encoder = UseTokenizer(), UseEncoder(align=align, layout=stable_layout(align))
         ids = tokenizer.ids(real_texts[:120] + ODD_INPUTS)
         together = encoder.encode(ids)
         alone = np.stack([encoder.encode([one])[0] for one in ids[::7]])
@@ -68,6 +68,20 @@ def test_a_text_gets_the_same_vector_in_any_batch(real_texts, cached_ids, monkey
         mixed = encoder.encode([ids[i] for i in order] + others)
     assert np.array_equal(alone, together[::7])
     assert np.array_equal(mixed[:len(ids)], together[order])
+
+
+def test_rows_in_the_compact_layout_get_the_bits_of_a_row_every_align_rows(real_texts):
+    """The per-id and sentence stages lay their rows out compactly where the BLAS allows (runs of six
+    at every twelve rows on OpenBLAS's AVX2 kernels, instead of a row every 48): the same vectors, bit
+    for bit, at a fraction of the arithmetic."""
+    with blas_threads(1):
+        align = stable_alignment()
+        layout = stable_layout(align)
+        ids = UseTokenizer().ids(real_texts[:150] + ODD_INPUTS)
+        compact = UseEncoder(align=align, layout=layout).encode(ids)
+        spread = UseEncoder(align=align, layout=(1, align)).encode(ids)
+    assert layout[1] <= align
+    assert np.array_equal(compact, spread)
 
 
 def test_stable_alignment_is_found_for_this_machines_blas_with_one_thread_per_worker():

@@ -62,17 +62,19 @@ class UniversalSentenceEncoder(Embedder):
         self.threads = threads or min(os.cpu_count() or 1, 4)
 
     @cached_property
-    def _recipe(self) -> tuple[int, int | None]:
-        """(BLAS threads, row alignment of the batched forward; None: one text at a time).
+    def _recipe(self) -> tuple[int, int | None, tuple[int, int] | None]:
+        """(BLAS threads, row alignment and row layout of the batched forward; None: one text at a time).
 
         The batched forward runs one BLAS thread in each of `threads` workers (a busy machine
         stalls BLAS's own threads on small GEMMs); BLAS splits a GEMM's rows and columns, never
         its sums, so a vector is the same bits at any thread count."""
-        from .use_encoder import stable_alignment
+        from .use_encoder import stable_alignment, stable_layout
 
         with blas_threads(1):
             align = stable_alignment()
-        return (1, align) if align is not None else (self.threads, None)
+            if align is None:
+                return self.threads, None, None
+            return 1, align, stable_layout(align)
 
     @property
     def revision(self) -> str:
@@ -83,7 +85,7 @@ class UniversalSentenceEncoder(Embedder):
         from .use_encoder import UseEncoder
         from .use_tokenizer import UseTokenizer
 
-        return UseTokenizer(), UseEncoder(align=self._recipe[1])
+        return UseTokenizer(), UseEncoder(align=self._recipe[1], layout=self._recipe[2])
 
     @cached_property
     def _per_text(self):
@@ -94,7 +96,7 @@ class UniversalSentenceEncoder(Embedder):
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 512), np.float32)
-        threads, align = self._recipe
+        threads, align, _ = self._recipe
         with blas_threads(threads):
             if align is None:
                 return np.stack([self._per_text.encode(text) for text in texts])

