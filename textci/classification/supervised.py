@@ -9,7 +9,7 @@ import numpy as np
 
 from .base import Classifier, LinearUnits, sample_weights
 from .embeddings import Embedder
-from .hidden import HiddenLayerUnits
+from . import hidden as network
 
 
 class SupervisedClassifier(Classifier):
@@ -23,8 +23,6 @@ class SupervisedClassifier(Classifier):
 
     def get_params(self):
         if self.hidden:
-            from . import hidden as network
-
             return {"hidden": network.HIDDEN, "epochs": network.EPOCHS, "weight_decay": network.WEIGHT_DECAY}
         return {"C": self.C}
 
@@ -34,7 +32,7 @@ class SupervisedClassifier(Classifier):
     def fit(self, samples, Y, vectors=None):
         X = self._vectors(samples, vectors)
         if self.hidden:
-            self.units_ = HiddenLayerUnits.fit(X, Y, sample_weight=sample_weights(samples))
+            self.units_ = network.HiddenLayerUnits.fit(X, Y, sample_weight=sample_weights(samples))
         else:
             self.units_ = LinearUnits.fit(X, Y, C=self.C, balanced=True, sample_weight=sample_weights(samples))
         self.train_vectors_ = X.astype(np.float16)
@@ -76,7 +74,7 @@ class SupervisedClassifier(Classifier):
         """The head the state holds: a saved hidden layer makes it the network, else logistic (older models)."""
         self.hidden = "supervised.hidden_weight" in state
         if self.hidden:
-            self.units_ = HiddenLayerUnits(state["supervised.hidden_weight"], state["supervised.hidden_bias"],
+            self.units_ = network.HiddenLayerUnits(state["supervised.hidden_weight"], state["supervised.hidden_bias"],
                                            state["supervised.coef"], state["supervised.intercept"])
         else:
             self.units_ = LinearUnits(state["supervised.coef"], state["supervised.intercept"])

@@ -132,7 +132,7 @@ class UseEncoder:
     def _token_stage(self, texts: list[list[int]], lookup: "_Lookup") -> np.ndarray:
         """Per text, the sum over its tokens of the layernormed [embedding | n-gram branches]."""
         starts = np.cumsum([0] + [self._slot_rows(len(t)) for t in texts])
-        n_rows = max(int(starts[-1]), -(-16 // self.align) * self.align)  # at least 16 rows: no small-matrix kernel
+        n_rows = _padded_rows(int(starts[-1]), self.align)
         token_ids = np.full(n_rows, -1, dtype=np.int64)
         for start, text in zip(starts, texts):
             token_ids[start + PAD:start + PAD + len(text)] = text
@@ -178,7 +178,8 @@ class UseEncoder:
         """x @ w with the rows of x laid out as `layout` says, in a multiple of `align` rows and at least 16
         (no gemv, no small-matrix kernel)."""
         place = _layout_rows(len(x), *self.layout)
-        spread = np.zeros((_padded_rows(place, self.align), x.shape[1]), dtype=np.float32)
+        spread = np.zeros((_padded_rows(int(place[-1]) + 1 if len(place) else 0, self.align), x.shape[1]),
+                          dtype=np.float32)
         spread[place] = x
         return (spread @ w)[place]
 
@@ -272,8 +273,9 @@ def _layout_rows(n: int, run: int, stride: int) -> np.ndarray:
     return (i // run) * stride + i % run
 
 
-def _padded_rows(place: np.ndarray, align: int) -> int:
-    return max(-(-(int(place[-1]) + 1 if len(place) else 0) // align) * align, -(-16 // align) * align)
+def _padded_rows(rows: int, align: int) -> int:
+    """Rows of a GEMM holding `rows`: a multiple of `align`, and at least 16 (no gemv, no small-matrix kernel)."""
+    return max(-(-rows // align) * align, -(-16 // align) * align)
 
 
 def _layout_stable(w: np.ndarray, run: int, stride: int, align: int, rng: np.random.Generator) -> bool:
@@ -281,7 +283,7 @@ def _layout_stable(w: np.ndarray, run: int, stride: int, align: int, rng: np.ran
     reference = None
     for index, total in ((0, 1), (1, 2), (run - 1, run + 3), (run, 40), (2 * run + 1, 7), (5 * run + 2, 150)):
         place = _layout_rows(max(total, index + 1), run, stride)
-        x = np.zeros((_padded_rows(place, align), w.shape[0]), dtype=np.float32)
+        x = np.zeros((_padded_rows(int(place[-1]) + 1, align), w.shape[0]), dtype=np.float32)
         x[place] = rng.standard_normal((len(place), w.shape[0])).astype(np.float32)
         x[place[index]] = row
         result = (x @ w)[place[index]]
@@ -298,7 +300,7 @@ def _rows_stable(w: np.ndarray, align: int, rng: np.random.Generator) -> bool:
         reference = None
         for offset, total in ((0, 0), (1, 3), (2, 20), (5, 0), (3, 150)):
             start = offset * align
-            size = max(-(-(start + n_rows + total) // align) * align, -(-16 // align) * align)
+            size = _padded_rows(start + n_rows + total, align)
             x = rng.standard_normal((size, w.shape[0])).astype(np.float32)
             x[start:start + n_rows] = block
             result = (x @ w)[start:start + n_rows]
