@@ -75,7 +75,7 @@ class SupervisedClassifier(Classifier):
         self.hidden = "supervised.hidden_weight" in state
         if self.hidden:
             self.units_ = network.HiddenLayerUnits(state["supervised.hidden_weight"], state["supervised.hidden_bias"],
-                                           state["supervised.coef"], state["supervised.intercept"])
+                                                   state["supervised.coef"], state["supervised.intercept"])
         else:
             self.units_ = LinearUnits(state["supervised.coef"], state["supervised.intercept"])
         self.train_vectors_ = state["supervised.train_vectors"]
