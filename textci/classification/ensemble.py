@@ -52,6 +52,7 @@ HEAD_C = 1.0  # the embedding head's regularisation inside the stack (see the mo
 
 class EnsembleClassifier(Classifier):
     name = "ensemble"
+    signals = SIGNALS  # what the stack weighs; a variant that adds one extends this and `_head_decisions`
 
     def __init__(self, codebook: Codebook, embedder: Embedder, C: float = 1.0, hidden_head: bool = False):
         self.codebook = codebook
@@ -69,7 +70,7 @@ class EnsembleClassifier(Classifier):
                 "words": self.words.get_params() if self.words is not None else None}
 
     def _features(self, samples, vectors, *head_decisions) -> np.ndarray:
-        """(n, n_labels, len(SIGNALS)); the heads' decisions in SIGNALS' order."""
+        """(n, n_labels, len(signals)); the heads' decisions in `signals`' order."""
         keywords = self.lexicon.features(samples)[:, :, 0]
         similar = self.zeroshot.similarities(samples, vectors)
         return np.stack([keywords, similar, keywords * similar, *head_decisions], axis=2)
@@ -78,7 +79,7 @@ class EnsembleClassifier(Classifier):
                    weight: np.ndarray) -> tuple[np.ndarray, float]:
         """Weights over all SIGNALS (zero for the unused ones) and the intercept."""
         unit = LinearUnits.fit(X[:, list(signals)], y[:, None], C=self.C, sample_weight=weight)
-        coef = np.zeros(len(SIGNALS))
+        coef = np.zeros(len(self.signals))
         coef[list(signals)] = unit.coef[0]
         return coef, float(unit.intercept[0])
 
@@ -89,25 +90,41 @@ class EnsembleClassifier(Classifier):
             proba[test] = LinearUnits(coef[None], np.array([intercept])).proba(F[test, j])[:, 0]
         return proba
 
+    def _fold_heads(self, samples, Y, vectors) -> tuple:
+        """The three trained heads, fitted afresh on some passages (for out-of-fold decisions)."""
+        head = SupervisedClassifier(self.label_ids, self.embedder, self.supervised.C, self.supervised.hidden)
+        return (head.fit(samples, Y, vectors), CharNgramClassifier(self.label_ids, self.ngrams.C).fit(samples, Y),
+                WordNgramClassifier(self.label_ids, self.words.C).fit(samples, Y))
+
+    def _head_decisions(self, heads, samples, vectors) -> list[np.ndarray]:
+        """Each head's (n, n_labels) decisions, in `signals`' order after the codebook's three.
+
+        One method for training (the fold heads) and classifying (the fitted
+        ones), so that a variant of the stack (scripts/cv_signals.py) adds a
+        signal in one place.
+        """
+        embedding, ngrams, words = heads
+        return [embedding.decision(samples, vectors), ngrams.decision(samples),
+                words.decision(samples) if words is not None else np.zeros((len(samples), len(self.label_ids)))]
+
     def fit(self, samples, Y, vectors=None):
         vectors = self.embedder.embed([s.text for s in samples]) if vectors is None else vectors
         folds = list(cv_folds(samples))
-        supervised_oof, ngram_oof, word_oof = np.zeros(Y.shape), np.zeros(Y.shape), np.zeros(Y.shape)
+        out_of_fold = None
         for train, test in folds:
-            fit_on, held = [samples[i] for i in train], [samples[i] for i in test]
-            head = SupervisedClassifier(self.label_ids, self.embedder, self.supervised.C, self.supervised.hidden)
-            head.fit(fit_on, Y[train], vectors[train])
-            supervised_oof[test] = head.decision(held, vectors[test])
-            ngram_oof[test] = CharNgramClassifier(self.label_ids, self.ngrams.C).fit(fit_on, Y[train]).decision(held)
-            word_oof[test] = WordNgramClassifier(self.label_ids, self.words.C).fit(fit_on, Y[train]).decision(held)
-        F = self._features(samples, vectors, supervised_oof, ngram_oof, word_oof)
+            heads = self._fold_heads([samples[i] for i in train], Y[train], vectors[train])
+            decisions = self._head_decisions(heads, [samples[i] for i in test], vectors[test])
+            out_of_fold = out_of_fold or [np.zeros(Y.shape) for _ in decisions]
+            for column, decision in zip(out_of_fold, decisions):
+                column[test] = decision
+        F = self._features(samples, vectors, *out_of_fold)
         weight = sample_weights(samples)
         n_labels = len(self.label_ids)
-        coef, intercept = np.zeros((n_labels, len(SIGNALS))), np.zeros(n_labels)
+        coef, intercept = np.zeros((n_labels, len(self.signals))), np.zeros(n_labels)
         self.thresholds_ = np.full(n_labels, 0.5)
-        self.signals_ = np.zeros((n_labels, len(SIGNALS)), dtype=bool)
+        self.signals_ = np.zeros((n_labels, len(self.signals)), dtype=bool)
         self.oof_proba_ = np.zeros(Y.shape)
-        every = tuple(range(len(SIGNALS)))
+        every = tuple(range(len(self.signals)))
         for j in range(n_labels):
             if Y[:, j].min() == Y[:, j].max():  # never (or always) seen: a constant prior
                 intercept[j] = 8.0 if Y[0, j] else -8.0
@@ -128,15 +145,13 @@ class EnsembleClassifier(Classifier):
 
     def signals_by_label(self) -> dict[str, list[str]]:
         """Which signals each label's stack uses (for the model card and the report)."""
-        return {label: [s for s, used in zip(SIGNALS, row) if used]
+        return {label: [s for s, used in zip(self.signals, row) if used]
                 for label, row in zip(self.label_ids, self.signals_)}
 
     def predict_proba(self, samples, vectors=None):
         vectors = self.embedder.embed([s.text for s in samples]) if vectors is None else vectors
-        n = (len(samples), len(self.label_ids))
-        words = self.words.decision(samples) if self.words is not None else np.zeros(n)
-        F = self._features(samples, vectors, self.supervised.decision(samples, vectors), self.ngrams.decision(samples),
-                           words)
+        F = self._features(samples, vectors,
+                           *self._head_decisions((self.supervised, self.ngrams, self.words), samples, vectors))
         return self.meta_.proba(F, per_label_features=True)
 
     def prepare(self, samples):
