@@ -79,7 +79,7 @@ class EnsembleClassifier(Classifier):
 
     def _fit_label(self, X: np.ndarray, y: np.ndarray, signals: tuple[int, ...],
                    weight: np.ndarray) -> tuple[np.ndarray, float]:
-        """Weights over all SIGNALS (zero for the unused ones) and the intercept."""
+        """Weights over all `signals` (zero for the unused ones) and the intercept."""
         unit = LinearUnits.fit(X[:, list(signals)], y[:, None], C=self.C, sample_weight=weight)
         coef = np.zeros(len(self.signals))
         coef[list(signals)] = unit.coef[0]
@@ -99,7 +99,7 @@ class EnsembleClassifier(Classifier):
                 WordNgramClassifier(self.label_ids, self.words.C).fit(samples, Y))
 
     def _head_decisions(self, heads, samples, vectors) -> list[np.ndarray]:
-        """Each head's (n, n_labels) decisions, in `signals`' order after the codebook's three.
+        """Each head's (n, n_labels) decisions, in `signals`' order after the codebook's three signals.
 
         One method for training (the fold heads) and classifying (the fitted
         ones), so that a variant of the stack (scripts/cv_signals.py) adds a
