@@ -112,12 +112,11 @@ class EnsembleClassifier(Classifier):
     def fit(self, samples, Y, vectors=None):
         vectors = self.embedder.embed([s.text for s in samples]) if vectors is None else vectors
         folds = list(cv_folds(samples))
-        out_of_fold = None
+        out_of_fold = [np.zeros(Y.shape) for _ in self.signals[3:]]  # after the codebook's three signals
         for train, test in folds:
             heads = self._fold_heads([samples[i] for i in train], Y[train], vectors[train])
-            decisions = self._head_decisions(heads, [samples[i] for i in test], vectors[test])
-            out_of_fold = out_of_fold or [np.zeros(Y.shape) for _ in decisions]
-            for column, decision in zip(out_of_fold, decisions):
+            for column, decision in zip(out_of_fold, self._head_decisions(heads, [samples[i] for i in test],
+                                                                          vectors[test]), strict=True):
                 column[test] = decision
         F = self._features(samples, vectors, *out_of_fold)
         weight = sample_weights(samples)
