@@ -23,7 +23,8 @@ frozen encoder (the default's USE) that head now has a hidden layer
 (`hidden_head`, hidden.py: 0.737 -> 0.746 in the same cross-validation); on
 a tuned encoder, whose upper layers already learnt the labels, it stays
 logistic. Further signals (nearest training passages, the best sentence,
-language and length, label co-occurrence) each measured within 0.001 of
+language and length, label co-occurrence, a head on e5 distilled to token
+vectors) each measured within 0.001 of
 the shipped recipe there and were left out (scripts/cv_signals.py).
 
 Per-label thresholds come from the stacked model's own out-of-fold
