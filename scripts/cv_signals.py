@@ -6,7 +6,9 @@ stacked logistic model, computed like the heads' decisions: out of fold
 while the stack is trained, from the fitted heads when classifying.
 `scripts/cv_default.py`'s cross-validation over the real corpus's source
 pages scores it (the shipped recipe: 0.746 macro F1 on the corpus with the
-eleventh round). Variants:
+eleventh round, 14,853 real passages, where every figure below was measured;
+the corpus with the twelfth round gives other figures, compare with
+`scripts/cv_default.py` on the same corpus). Variants:
 
 * neighbours: a similarity-weighted vote of the training passages nearest in
   USE space (the vectors the model already keeps for its evidence);
@@ -55,8 +57,8 @@ class StaticE5:
         self.tokenizer = encoder.tokenizer
         counts = Counter(i for ids in self.tokenizer.content_ids(texts, prefix="") for i in ids)
         vocabulary = sorted(counts)
-        tok = self.tokenizer
-        vectors = encoder.pool_windows([[tok.bos, i, tok.eos] for i in vocabulary], 64)
+        bos, eos = self.tokenizer.bos, self.tokenizer.eos
+        vectors = encoder.pool_windows([[bos, i, eos] for i in vocabulary], 64)
         centred = vectors - vectors.mean(axis=0)
         components = np.linalg.svd(centred, full_matrices=False)[2][:STATIC_DIMS]
         share = np.array([counts[i] for i in vocabulary]) / sum(counts.values())
