@@ -28,7 +28,6 @@ the corpus with the twelfth round gives other figures, compare with
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -167,9 +166,10 @@ def main() -> int:
 
     model.EnsembleClassifier = variant(args.variant, codebook.load(None).label_ids)  # what model.build makes
     if args.variant == "static-e5":  # its table from every training text (no labels involved)
-        texts = [json.loads(line)["text"] for path in sorted(args.training.rglob("*.jsonl"))
-                 for line in path.read_text("utf-8").splitlines() if line.strip()]
-        model.EnsembleClassifier.static = StaticE5(texts)
+        from textci.classification import load_training
+
+        training = load_training(args.training, codebook.load(None))
+        model.EnsembleClassifier.static = StaticE5([sample.text for sample in training])
     print(cv_default.line(args.variant, cv_default.cross_validate(args.training)), flush=True)
     return 0
 
