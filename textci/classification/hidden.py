@@ -79,7 +79,7 @@ class HiddenLayerUnits:
         that depends on where the row sits in the batch, so a batched product
         gives a passage's score a few 1e-6 apart from one batch to another;
         a matrix-vector product per passage makes its score the same bits
-        whichever batch it arrives in, for about 2% of the default's time.
+        whichever batch it arrives in (the default measured x0.96 in steady state).
         """
         X = np.asarray(X, dtype=np.float32)
         out = np.empty((len(X), len(self.intercept)), np.float64)
