@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..codebook import Codebook
-from .base import Classifier, LinearUnits, sigmoid
+from .base import Classifier, LinearUnits, rowwise, sigmoid
 from .embeddings import Embedder
 
 
@@ -39,9 +39,7 @@ class ZeroShotClassifier(Classifier):
         """(n, n_labels): best cosine similarity to each label's prototypes."""
         vectors = self.embedder.embed([s.text for s in samples]) if vectors is None else vectors
         proto, owners = self._prototypes()
-        # One matrix-vector product per passage: a batched product's float32 sums differ in the
-        # last bits with the passage's place in the batch (see HiddenLayerUnits.decision).
-        sims = np.array([proto @ v for v in vectors]).reshape(len(vectors), len(proto))
+        sims = rowwise(vectors, proto)
         out = np.full((len(vectors), len(self.label_ids)), -1.0)
         for j in range(len(self.label_ids)):
             columns = sims[:, owners == j]
