@@ -29,20 +29,23 @@ def _model_npz():
     """py3langid's model, decompressed once into the user cache.
 
     The package ships it LZMA-compressed: unpacking costs half a second at
-    every start, more than extracting a short report. Without a usable cache
-    folder it is unpacked in memory each time.
+    every start, more than extracting a short report. The cached copy is named
+    by the packed file's hash (6 ms to compute), so every environment with the
+    same py3langid shares one copy, and copies an earlier version keyed by the
+    file's time (one per install, 68 MB each) are removed. Without a usable
+    cache folder it is unpacked in memory each time.
     """
     import io
     import lzma
 
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-    from ..io import user_cache_dir, write_atomic
+    from ..io import file_sha256, user_cache_dir, write_atomic
 
     packed = Path(MODEL_DIR) / MODEL_FILE
     folder = user_cache_dir()
     if folder is not None:
-        cached = folder / f"py3langid-{packed.stat().st_size}-{packed.stat().st_mtime_ns}.npz"
+        cached = folder / f"py3langid-{file_sha256(packed)[:16]}.npz"
         if cached.is_file():
             return cached
     with lzma.open(packed) as source:
@@ -50,10 +53,20 @@ def _model_npz():
     if folder is not None:
         try:
             write_atomic(cached, raw)
-            return cached
+        except OSError:
+            return io.BytesIO(raw)
+        _remove_time_keyed_copies(folder)
+        return cached
+    return io.BytesIO(raw)
+
+
+def _remove_time_keyed_copies(folder: Path) -> None:
+    """Delete the cache copies named py3langid-<size>-<mtime>.npz by earlier versions."""
+    for stale in folder.glob("py3langid-*-*.npz"):
+        try:
+            stale.unlink()
         except OSError:
             pass
-    return io.BytesIO(raw)
 
 
 def identify(text: str, fallback: str | None = None, min_confidence: float = 0.6) -> str | None:
