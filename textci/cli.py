@@ -23,6 +23,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _blend_weight(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError("must be at least 0 and below 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="textci", description="Text-mine policy and evaluation reports "
                      "for Collective Impact conditions and urban-security issues.")
@@ -62,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=13, help="e5-tuned: random seed (default 13)")
     tr.add_argument("--threads", type=_positive_int,
                     help="e5-tuned: torch threads (results are reproducible for a given seed and thread count)")
+    tr.add_argument("--blend-weight", type=_blend_weight,
+                    help="also train the classifier on the default encoder (use) and mix its probabilities in "
+                         "with this weight, 0 for none (default: 0.4 with e5-tuned, else 0)")
 
     cl = sub.add_parser("classify", help="passages.jsonl -> labels, scores and evidence per passage")
     cl.add_argument("input", type=Path, metavar="INPUT", help="passages.jsonl or any JSONL with id, text, lang")
@@ -262,9 +272,14 @@ def cmd_train(args) -> int:
         from .encoder.tuning import TuningConfig
 
         tuning = TuningConfig(layers=args.tune_layers, epochs=args.tune_epochs, seed=args.seed, threads=args.threads)
+    from .classification.blend import TUNED_WEIGHT
+
+    blend_weight = args.blend_weight if args.blend_weight is not None else (
+        TUNED_WEIGHT if args.embedder == "e5-tuned" else 0.0)
     model = train(samples, book, args.classifier, args.embedder,
                   info={"training": str(args.training or "corpora/training"),
-                        "reviews": [str(p) for p in args.with_reviews or []]}, tuning=tuning)
+                        "reviews": [str(p) for p in args.with_reviews or []]}, tuning=tuning,
+                  blend_weight=blend_weight)
     model.save(args.output)
     print(f"trained {args.classifier} on {len(samples)} passages ({len(book.labels)} labels) -> {args.output}/")
     return 0

@@ -45,7 +45,7 @@ def rank_for_review(ws: Workspace, model, second=None) -> list[dict]:
     if ws.predictions is None:
         raise UsageError(f"{ws.folder} has no {PREDICTIONS}; run `textci classify` or `textci run` first")
     book = model.codebook
-    thresholds = dict(zip(book.label_ids, model.classifier.thresholds_))
+    thresholds = dict(zip(book.label_ids, model.thresholds))
     frequency = Counter(label for p in ws.predictions.values() for label in p.labels)
     n = max(1, len(ws.predictions))
     other = _second_opinion(ws, second, book)

@@ -373,7 +373,8 @@ def _corpus_steps(corpus, workspace, cities, model_name, model_folder, theme_con
     comparison = compare(ws, cities, model.codebook)
     write_tables(comparison, workspace / "tables")
     run_info = {"format": FORMAT, "corpus": str(Path(corpus).resolve()), "model": model_name or "default",
-                "model_info": model.info, "classifier": model.classifier.name, "codebook": model.codebook.name,
+                "model_info": dict(model.info, thresholds=dict(zip(model.label_ids, model.thresholds.round(4).tolist()))),
+                "classifier": model.classifier.name, "codebook": model.codebook.name,
                 "themes": theme_config.to_json(), "corpus_key": corpus_key}
     evaluation_data = json.loads(Path(evaluation).read_text("utf-8")) if evaluation else None
     build_report(ws, comparison, model.codebook, workspace / "report.html", run_info=run_info,

