@@ -84,7 +84,7 @@ def test_selection_split_keeps_whole_pages_apart():
 
 
 def test_shipped_quality_model_is_tuned_small_and_batch_independent(monkeypatch):
-    """--model quality: e5 with tuned layers; a passage gets the same scores whatever batch it is in."""
+    """--model quality: e5 with tuned layers and USE mixed in; a passage gets the same scores whatever batch it is in."""
     monkeypatch.setenv("TEXTCI_CACHE", "off")
     from textci.classification import embeddings
 
@@ -92,6 +92,7 @@ def test_shipped_quality_model_is_tuned_small_and_batch_independent(monkeypatch)
     model = load("quality")
     folder = ROOT / "models" / "quality"
     assert model.embedder_name.startswith("e5-tuned/")
+    assert model.blend is not None and model.blend.embedder_name == "use"  # the default's ensemble mixed in
     assert sum(p.stat().st_size for p in folder.iterdir()) < 60e6
     lines = []
     for lang in ("nl", "it", "es"):
