@@ -31,9 +31,7 @@ def main() -> int:
     from textci.classification.model import blended
 
     own, member = load(args.own), load(args.member)
-    model = blended(own, member, args.weight)
-    model.info.pop("blend", None)
-    model.save(args.output)
+    blended(own, member, args.weight).save(args.output)  # a blend `own` carried is replaced
     print(f"{args.output}/: {args.own} ({own.embedder_name}) with {args.member} ({member.embedder_name}) "
           f"mixed in at {args.weight}")
     return 0

