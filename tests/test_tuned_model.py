@@ -11,7 +11,7 @@ import pytest
 from textci.classification import load
 from textci.classification.tuned import TUNED_FILE, selection_split
 from textci.cli import main
-from textci.encoder.tuning import tuned_digest
+from textci.encoder.tuning import length_grouped_batches, tuned_digest
 from textci.data import Sample
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,3 +111,22 @@ def test_shipped_quality_model_is_tuned_small_and_batch_independent(monkeypatch)
     one_at_a_time = np.vstack([model.predict_proba([s]) for s in samples[:8]])
     assert np.array_equal(one_at_a_time, model.predict_proba(samples)[:8])
     embeddings.default_cache.cache_clear()
+
+
+def test_length_grouped_batches_cover_every_passage_once_with_little_padding():
+    rng = random.Random(1)
+    lengths = [min(int(rng.lognormvariate(4.5, 0.4)), 256) for _ in range(5000)]  # like the corpus: median ~90
+
+    def padded(batches):
+        return sum(len(batch) * max(lengths[i] for i in batch) for batch in batches) / sum(lengths)
+
+    grouped = length_grouped_batches(lengths, 16, 50, random.Random(7))
+    assert sorted(i for batch in grouped for i in batch) == list(range(5000))
+    assert sum(len(batch) < 16 for batch in grouped) <= 1 and len(grouped) == -(-5000 // 16)
+    assert grouped == length_grouped_batches(lengths, 16, 50, random.Random(7))
+    assert grouped != length_grouped_batches(lengths, 16, 50, random.Random(8))
+    plain = length_grouped_batches(lengths, 16, 1, random.Random(7))
+    assert sorted(i for batch in plain for i in batch) == list(range(5000))
+    assert padded(grouped) < 1.05 < 1.3 < padded(plain)
+    first_of_each = [batch[0] for batch in grouped[:20]]
+    assert len({lengths[i] // 20 for i in first_of_each}) > 3  # batches of every length come early, not sorted
