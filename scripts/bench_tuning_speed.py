@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
@@ -31,6 +31,7 @@ def main() -> int:
     from textci.classification.training import load_training
     from textci.codebook import load as load_codebook
     from textci.encoder import E5Encoder, read_weights
+    from textci.encoder.tokenizer import E5Tokenizer
     from textci.encoder.tuning import TuningConfig, length_grouped_batches, tune
 
     book = load_codebook("ci_urban_security")
@@ -38,8 +39,8 @@ def main() -> int:
     samples = random.Random(0).sample(samples, args.passages)
     texts, Y = [s.text for s in samples], label_matrix(samples, book.label_ids)
     recipe = TuningConfig(epochs=1, threads=args.threads)
-    tokens = [len(ids) + 2 for ids in E5Encoder(read_weights()).tokenizer.content_ids(texts)]
-    tokens = [min(t, recipe.max_tokens) for t in tokens]
+    # each passage's window as tune() cuts it: <s>, at most max_tokens - 2 pieces, </s>
+    tokens = [min(len(ids) + 2, recipe.max_tokens) for ids in E5Tokenizer(read_weights()).content_ids(texts)]
     print(f"{len(texts)} real passages, {recipe.layers} tuned layers, batch {recipe.batch_size}, "
           f"{args.threads} threads, one epoch each")
     seconds = {}

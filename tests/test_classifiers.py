@@ -99,9 +99,8 @@ def test_model_refuses_a_different_codebook(book, training, tmp_path):
 
 def test_custom_codebook_trained_classified_and_evaluated_from_the_cli(tmp_path):
     model_dir = tmp_path / "model"
-    run = textci
-    result = run("train", "--codebook", str(DATA / "two_labels.yaml"),
-                 "--training", str(DATA / "two_labels_training.jsonl"), "-o", str(model_dir))
+    result = textci("train", "--codebook", str(DATA / "two_labels.yaml"),
+                    "--training", str(DATA / "two_labels_training.jsonl"), "-o", str(model_dir))
     assert result.returncode == 0, result.stderr
     out, lines = classify_unseen_from_cli(model_dir, tmp_path)
     assert [l["id"] for l in lines] == ["u1", "u2", "u3", "u4"]
@@ -111,12 +110,12 @@ def test_custom_codebook_trained_classified_and_evaluated_from_the_cli(tmp_path)
                                         "labels": ["flooding"] if i < 2 else ["heatwave"]}) + "\n"
                             for i, s in enumerate(UNSEEN)), "utf-8")
     report = tmp_path / "eval.json"
-    result = run("evaluate", str(gold), "--model", str(model_dir), "--json", str(report))
+    result = textci("evaluate", str(gold), "--model", str(model_dir), "--json", str(report))
     assert result.returncode == 0, result.stderr
     assert "macro F1" in result.stdout and "ECE" in result.stdout
     numbers = json.loads(report.read_text("utf-8"))
     assert set(numbers["labels"]) == {"flooding", "heatwave"}
-    result = run("evaluate", str(gold), "--predictions", str(out), "--codebook", str(DATA / "two_labels.yaml"))
+    result = textci("evaluate", str(gold), "--predictions", str(out), "--codebook", str(DATA / "two_labels.yaml"))
     assert result.returncode == 0, result.stderr
 
 
