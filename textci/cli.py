@@ -23,7 +23,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _blend_weight(text: str) -> float:
+def _fraction(text: str) -> float:
     value = float(text)
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError("must be at least 0 and below 1")
@@ -66,10 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="e5-tuned: upper encoder layers tuned, of 12 (default 8)")
     tr.add_argument("--tune-epochs", type=_positive_int, default=3,
                     help="e5-tuned: epochs at most; the best on the selection split is kept (default 3)")
+    tr.add_argument("--tune-selection", type=_fraction, default=0.15, metavar="SHARE",
+                    help="e5-tuned: share of the real source pages kept apart to choose the epoch on; "
+                         "0 tunes on every passage and keeps the last epoch (default 0.15)")
     tr.add_argument("--seed", type=int, default=13, help="e5-tuned: random seed (default 13)")
     tr.add_argument("--threads", type=_positive_int,
                     help="e5-tuned: torch threads (results are reproducible for a given seed and thread count)")
-    tr.add_argument("--blend-weight", type=_blend_weight,
+    tr.add_argument("--blend-weight", type=_fraction,
                     help="also train the classifier on the default encoder (use) and mix its probabilities in "
                          "with this weight, 0 for none (default: 0.4 with e5-tuned, else 0)")
 
@@ -271,7 +274,8 @@ def cmd_train(args) -> int:
     if args.embedder == "e5-tuned":
         from .encoder.tuning import TuningConfig
 
-        tuning = TuningConfig(layers=args.tune_layers, epochs=args.tune_epochs, seed=args.seed, threads=args.threads)
+        tuning = TuningConfig(layers=args.tune_layers, epochs=args.tune_epochs, seed=args.seed, threads=args.threads,
+                              selection_share=args.tune_selection)
     from .classification.blend import TUNED_WEIGHT
 
     blend_weight = args.blend_weight if args.blend_weight is not None else (

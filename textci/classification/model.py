@@ -136,7 +136,9 @@ class Model:
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
         try:
             with open(staging / "state.npz", "wb") as handle:
-                np.savez_compressed(handle, **self.classifier.state(), **(self.blend.state() if self.blend else {}))
+                own = self.classifier.state()
+                member, shared = self.blend.state(own) if self.blend else ({}, [])
+                np.savez_compressed(handle, **own, **member)
             info = dict(self.info, format=FORMAT, classifier=self.classifier.name, embedder=self.embedder_name,
                         codebook={"name": self.codebook.name, "digest": self.codebook.digest,
                                   "path": _codebook_reference(self.codebook),
@@ -144,7 +146,7 @@ class Model:
                         thresholds={l: round(float(t), 4) for l, t in zip(self.label_ids, self.classifier.thresholds_)})
             info.pop("blend", None)
             if self.blend:
-                info["blend"] = self.blend.record()
+                info["blend"] = self.blend.record(shared)
             (staging / "model.json").write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n", "utf-8")
             for name, source in self.files.items():
                 if Path(source).resolve() != (folder / name).resolve():
@@ -171,16 +173,19 @@ def _codebook_reference(book: codebooks.Codebook) -> str:
 
 def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "ensemble",
           embedder_name: str = DEFAULT_EMBEDDER, info: dict | None = None, log=print, tuning=None,
-          blend_weight: float = 0.0, blend_embedder: str = DEFAULT_EMBEDDER) -> Model:
+          blend_weight: float = 0.0, blend_embedder: str = DEFAULT_EMBEDDER, text_heads=None) -> Model:
     """Fit a classifier on labelled samples; thresholds per label come from cross-validation.
 
     `embedder_name` "e5-tuned" first tunes the e5 encoder on the samples (tuned.py; `tuning`
     is its TuningConfig). A `blend_weight` above 0 also fits the same classifier on
-    `blend_embedder`'s vectors and mixes it in with that weight (blend.py).
+    `blend_embedder`'s vectors and mixes it in with that weight (blend.py). `text_heads`: an
+    ensemble's n-gram heads fitted on the same samples (ensemble.TextHeads), reused.
     """
     if blend_weight:
         own = train(samples, book, classifier, embedder_name, info, log, tuning)
-        return blended(own, train(samples, book, classifier, blend_embedder, log=log), blend_weight)
+        member = train(samples, book, classifier, blend_embedder, log=log,
+                       text_heads=getattr(own.classifier, "text_heads_", None))
+        return blended(own, member, blend_weight)
     Y = label_matrix(samples, book.label_ids)
     files, info = {}, dict(info or {})
     if tuned.is_tuned(embedder_name) and classifier != "lexicon":
@@ -197,7 +202,7 @@ def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "en
         model.fit(samples, Y, vectors=vectors)
         model.thresholds_ = best_thresholds(Y, out_of_fold)
     else:
-        model.fit(samples, Y, vectors=vectors)
+        model.fit(samples, Y, vectors=vectors, text_heads=text_heads)
     info = dict(info, training_samples=len(samples),
                 weighted_samples={str(w): n for w, n in sorted(Counter(s.weight for s in samples).items())},
                 positives={l: int(Y[:, j].sum()) for j, l in enumerate(book.label_ids)})
@@ -250,7 +255,7 @@ def load(name_or_path: str | Path | None = None, codebook: str | Path | None = N
         files[tuned.TUNED_FILE] = folder / tuned.TUNED_FILE
     classifier = build(info["classifier"], book, info["embedder"])
     with np.load(folder / "state.npz", allow_pickle=False) as state:
-        own, members = split_state({k: state[k] for k in state.files})
+        own, members = split_state({k: state[k] for k in state.files}, info.get("blend", {}).get("shared_arrays", []))
     classifier.load_state(own)
     classifier.thresholds_ = np.array([info["thresholds"][l] for l in book.label_ids])
     blend = None

@@ -26,14 +26,13 @@ from .embeddings import E5TorchEmbedder, register_embedder, registered
 TUNED = "e5-tuned"
 TUNED_FILE = "encoder.safetensors"
 ALL_FILES = (TUNED_FILE,)  # what a model folder may hold besides model.json and state.npz
-SELECTION_SHARE = 0.15
 
 
 def is_tuned(embedder_name: str) -> bool:
     return embedder_name == TUNED or embedder_name.startswith(TUNED + "/")
 
 
-def selection_split(samples: list[Sample], share: float = SELECTION_SHARE) -> tuple[list[int], list[int]]:
+def selection_split(samples: list[Sample], share: float) -> tuple[list[int], list[int]]:
     """(tuning, selection) indices: a fixed share of the real source pages, chosen by a hash of the address."""
     def chosen(sample: Sample) -> bool:
         if not sample.from_real_page:
@@ -51,7 +50,7 @@ def tune_embedder(samples: list[Sample], Y: np.ndarray, config=None,
     from ..encoder.tuning import TuningConfig, save_tuned, tune
 
     config = config or TuningConfig()
-    tuning, selection = selection_split(samples)
+    tuning, selection = selection_split(samples, config.selection_share)
     encoder = E5Encoder(read_weights())
     result = tune(encoder, [samples[i].text for i in tuning], Y[tuning], config,
                   selection=([samples[i].text for i in selection], Y[selection]) if selection else None, log=log,

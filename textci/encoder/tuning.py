@@ -39,6 +39,7 @@ class TuningConfig:
     seed: int = 13
     threads: int | None = None
     length_pool: int = 50         # batches drawn from a pool of this many by similar length; 1: random batches
+    selection_share: float = 0.15  # of the real source pages, kept apart to choose the epoch; 0: tune on all
 
 
 @dataclass
