@@ -52,6 +52,7 @@ from .supervised import SupervisedClassifier
 from .words import WordNgramClassifier
 from .zeroshot import ZeroShotClassifier
 
+
 @dataclass
 class TextHeads:
     """The heads that read a passage's own words, not its vector (character and word n-grams), fitted
@@ -137,8 +138,9 @@ class EnsembleClassifier(Classifier):
         """`text_heads`: another ensemble's `text_heads_` from the same passages and labels, reused."""
         vectors = self.embedder.embed([s.text for s in samples]) if vectors is None else vectors
         passages = TextHeads.digest(samples, Y)
-        if text_heads is not None and text_heads.passages != passages:
-            raise ValueError("the n-gram heads passed in were fitted on other passages or labels")
+        if text_heads is not None and (text_heads.passages != passages or
+                                       (text_heads.whole[0].C, text_heads.whole[1].C) != (self.ngrams.C, self.words.C)):
+            raise ValueError("the n-gram heads passed in were fitted on other passages, labels or settings")
         folds = list(cv_folds(samples))
         out_of_fold = [np.zeros(Y.shape) for _ in self.signals[3:]]  # after the codebook's three signals
         fold_text_heads = []
