@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--tune-selection", type=_fraction, default=0.15, metavar="SHARE",
                     help="e5-tuned: share of the real source pages kept apart to choose the epoch on; "
                          "0 tunes on every passage and keeps the last epoch (default 0.15)")
+    tr.add_argument("--tune-weight", action="append", default=[], metavar="NAME=WEIGHT",
+                    help="e5-tuned: weigh a label, or every label of a dimension, this much in the tuning loss "
+                         "(others 1; repeatable)")
     tr.add_argument("--seed", type=int, default=13, help="e5-tuned: random seed (default 13)")
     tr.add_argument("--threads", type=_positive_int,
                     help="e5-tuned: torch threads (results are reproducible for a given seed and thread count)")
@@ -272,10 +275,15 @@ def cmd_train(args) -> int:
         samples += reviewed
     tuning = None
     if args.embedder == "e5-tuned":
+        from .classification.tuned import label_weights
         from .encoder.tuning import TuningConfig
 
+        try:
+            weights = label_weights(book, args.tune_weight)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
         tuning = TuningConfig(layers=args.tune_layers, epochs=args.tune_epochs, seed=args.seed, threads=args.threads,
-                              selection_share=args.tune_selection)
+                              selection_share=args.tune_selection, label_weights=weights)
     from .classification.blend import TUNED_WEIGHT
 
     blend_weight = args.blend_weight if args.blend_weight is not None else (

@@ -189,7 +189,8 @@ def train(samples: list[Sample], book: codebooks.Codebook, classifier: str = "en
     Y = label_matrix(samples, book.label_ids)
     files, info = {}, dict(info or {})
     if tuned.is_tuned(embedder_name) and classifier != "lexicon":
-        embedder_name, files[tuned.TUNED_FILE], info["encoder"] = tuned.tune_embedder(samples, Y, tuning, log=log)
+        embedder_name, files[tuned.TUNED_FILE], info["encoder"] = tuned.tune_embedder(samples, Y, tuning, log=log,
+                                                                                      labels=book.label_ids)
     model = build(classifier, book, embedder_name)
     vectors = None if classifier == "lexicon" else get_embedder(embedder_name).embed([s.text for s in samples])
     if classifier != "ensemble":

@@ -43,9 +43,30 @@ def selection_split(samples: list[Sample], share: float) -> tuple[list[int], lis
     return [i for i in range(len(samples)) if i not in picked], selection
 
 
-def tune_embedder(samples: list[Sample], Y: np.ndarray, config=None,
-                  log: Callable[[str], None] = print) -> tuple[str, Path, dict]:
-    """Tune, save the layers to a temporary file, register the embedder; returns (name, file, info)."""
+def label_weights(book, specs: list[str]) -> dict[str, float]:
+    """`NAME=WEIGHT` specs to a weight per label id; NAME is a label or a dimension (all its labels)."""
+    weights: dict[str, float] = {}
+    for spec in specs:
+        name, _, value = spec.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = -1.0
+        if weight <= 0:
+            raise ValueError(f"{spec!r}: give NAME=WEIGHT with a weight above 0")
+        named = [label.id for label in book.labels if name in (label.id, label.dimension)]
+        if not named:
+            raise ValueError(f"{spec!r}: {name!r} is neither a label nor a dimension of codebook {book.name!r}")
+        weights.update(dict.fromkeys(named, weight))
+    return weights
+
+
+def tune_embedder(samples: list[Sample], Y: np.ndarray, config=None, log: Callable[[str], None] = print,
+                  labels: list[str] | None = None) -> tuple[str, Path, dict]:
+    """Tune, save the layers to a temporary file, register the embedder; returns (name, file, info).
+
+    `labels`: the ids of Y's columns (needed when the config weighs labels).
+    """
     from ..encoder import E5Encoder, read_weights
     from ..encoder.tuning import TuningConfig, save_tuned, tune
 
@@ -54,7 +75,7 @@ def tune_embedder(samples: list[Sample], Y: np.ndarray, config=None,
     encoder = E5Encoder(read_weights())
     result = tune(encoder, [samples[i].text for i in tuning], Y[tuning], config,
                   selection=([samples[i].text for i in selection], Y[selection]) if selection else None, log=log,
-                  weights=sample_weights([samples[i] for i in tuning]))
+                  weights=sample_weights([samples[i] for i in tuning]), labels=labels)
     folder = tempfile.mkdtemp(prefix="textci-tuned-")
     atexit.register(shutil.rmtree, folder, True)  # Model.save copies the file into the model folder
     path = Path(folder) / TUNED_FILE

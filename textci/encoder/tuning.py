@@ -40,6 +40,7 @@ class TuningConfig:
     threads: int | None = None
     length_pool: int = 50         # batches drawn from a pool of this many by similar length; 1: random batches
     selection_share: float = 0.15  # of the real source pages, kept apart to choose the epoch; 0: tune on all
+    label_weights: dict[str, float] = field(default_factory=dict)  # a label's share of the loss, by id; others 1
 
 
 @dataclass
@@ -53,11 +54,14 @@ class TuningResult:
 
 def tune(encoder: E5Encoder, texts: list[str], Y: np.ndarray, config: TuningConfig,
          selection: tuple[list[str], np.ndarray] | None = None,
-         log: Callable[[str], None] = lambda message: None, weights: np.ndarray | None = None) -> TuningResult:
+         log: Callable[[str], None] = lambda message: None, weights: np.ndarray | None = None,
+         labels: list[str] | None = None) -> TuningResult:
     """Train the top layers and a head; with a selection split, keep the epoch that scored best on it.
 
     `weights`: how much each passage counts in the loss (Sample.weight), as if repeated.
+    `labels`: the ids of Y's columns, which `config.label_weights` names.
     """
+    label_weight = torch.tensor(label_loss_weights(config.label_weights, labels, Y.shape[1]), dtype=torch.float32)
     started = time.perf_counter()
     _seed(config)
     first_tuned = encoder.config.layers - config.layers
@@ -91,7 +95,8 @@ def tune(encoder: E5Encoder, texts: list[str], Y: np.ndarray, config: TuningConf
             states, mask = _pad_states([inputs[i] for i in chosen])
             with encoder.autocast():  # the forward pass only; gradients flow back in float32 weights
                 pooled = encoder.mean_pool(encoder.hidden_states(None, mask, first_tuned, x=states), mask)
-                loss = (loss_function(head(dropout(pooled)), targets[chosen]) * weight[chosen, None]).mean()
+                loss = (loss_function(head(dropout(pooled)), targets[chosen])
+                        * weight[chosen, None] * label_weight).mean()
             optimiser.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(list(tuned.parameters()) + list(head.parameters()), 1.0)
@@ -113,6 +118,16 @@ def tune(encoder: E5Encoder, texts: list[str], Y: np.ndarray, config: TuningConf
     apply_state(encoder, best.state)
     best.seconds = time.perf_counter() - started
     return best
+
+
+def label_loss_weights(by_label: dict[str, float], labels: list[str] | None, n_labels: int) -> np.ndarray:
+    """Each column's weight in the loss: `by_label`'s, 1 for labels it does not name."""
+    if not by_label:
+        return np.ones(n_labels)
+    unknown = sorted(set(by_label) - set(labels or []))
+    if unknown:
+        raise ValueError(f"label weights name labels the training labels do not have: {', '.join(unknown)}")
+    return np.array([float(by_label.get(label, 1.0)) for label in labels])
 
 
 def length_grouped_batches(lengths: list[int], batch_size: int, pool: int, rng: random.Random) -> list[list[int]]:
