@@ -52,6 +52,8 @@ def main() -> int:
                         help="share of real source pages the tuned row chooses its epoch on (default: textci train's)")
     parser.add_argument("--tune-weight", action="append", default=[], metavar="NAME=WEIGHT",
                         help="the tuned row weighs a label or dimension this much in its loss (as textci train)")
+    parser.add_argument("--tune-average", type=float, metavar="DECAY",
+                        help="the tuned row keeps a moving average of its weights (as textci train)")
     parser.add_argument("--keep-models", type=Path, metavar="DIR",
                         help="save the frozen/tuned rows' models (trained without the held-out fifth) in DIR/<row>")
     args = parser.parse_args()
@@ -253,6 +255,8 @@ def tuning_config(args):
         config = replace(config, epochs=args.tune_epochs)
     if args.tune_selection is not None:
         config = replace(config, selection_share=args.tune_selection)
+    if args.tune_average is not None:
+        config = replace(config, average_decay=args.tune_average)
     if args.tune_weight:
         from textci import codebook
         from textci.classification.tuned import label_weights

@@ -131,3 +131,46 @@ def test_length_grouped_batches_cover_every_passage_once_with_little_padding():
     assert padded(grouped) < 1.05 < 1.3 < padded(plain)
     first_of_each = [batch[0] for batch in grouped[:20]]
     assert len({lengths[i] // 20 for i in first_of_each}) > 3  # batches of every length come early, not sorted
+
+
+def test_tune_weight_names_labels_or_dimensions_and_reaches_the_model(small_training, tmp_path, monkeypatch):
+    from textci import codebook
+    from textci.classification.tuned import label_weights
+
+    book = codebook.load(None)
+    conditions = [label.id for label in book.labels if label.dimension == "ci_condition"]
+    assert label_weights(book, ["ci_condition=2", "street_crime=0.5"]) == {
+        **dict.fromkeys(conditions, 2.0), "street_crime": 0.5}
+    for wrong in ("backbone=2", "ci_condition=0", "ci_condition"):
+        with pytest.raises(ValueError, match=wrong.split("=")[0]):
+            label_weights(book, [wrong])
+    monkeypatch.setenv("TEXTCI_CACHE", "off")
+    assert main(["train", "--training", str(small_training), "-o", str(tmp_path / "m"), "--embedder", "e5-tuned",
+                 "--tune-layers", "1", "--tune-epochs", "1", "--threads", "1", "--blend-weight", "0",
+                 "--tune-weight", "mutually_reinforcing_activities=3", "--tune-average", "0.99"]) == 0
+    config = json.loads((tmp_path / "m" / "model.json").read_text("utf-8"))["encoder"]["tuning"]["config"]
+    assert config["label_weights"] == {"mutually_reinforcing_activities": 3.0}
+    assert config["average_decay"] == 0.99
+    assert main(["train", "--training", str(small_training), "-o", str(tmp_path / "n"), "--embedder", "e5-tuned",
+                 "--tune-weight", "nothing=2"]) == 2
+
+
+def test_weight_average_follows_the_trained_weights_and_restores_them():
+    import torch
+
+    from textci.encoder.tuning import WeightAverage
+
+    parameter = torch.nn.Parameter(torch.zeros(3))
+    average = WeightAverage([parameter], decay=0.5)
+    for value in (1.0, 2.0, 3.0):
+        with torch.no_grad():
+            parameter.fill_(value)
+        average.update()
+    # decay ramps up: min(0.5, (1+t)/(10+t)) is 0.18, 0.25, 0.31 for the first three steps
+    expected = 0.0
+    for step, value in enumerate((1.0, 2.0, 3.0), start=1):
+        decay = min(0.5, (1 + step) / (10 + step))
+        expected = decay * expected + (1 - decay) * value
+    with average.applied():
+        assert torch.allclose(parameter, torch.full((3,), expected))
+    assert torch.equal(parameter.detach(), torch.full((3,), 3.0))
