@@ -92,8 +92,8 @@ def tune(encoder: E5Encoder, texts: list[str], Y: np.ndarray, config: TuningConf
     order_rng = random.Random(config.seed)
     lengths = [len(s) for s in inputs]
     best = TuningResult(config, _tuned_state(encoder, first_tuned))
-    average = WeightAverage([*tuned.parameters(), *head.parameters()], config.average_decay) \
-        if config.average_decay else None
+    trained = [*tuned.parameters(), *head.parameters()]
+    average = WeightAverage(trained, config.average_decay) if config.average_decay else None
     for epoch in range(1, config.epochs + 1):
         encoder.train()
         total = 0.0
@@ -105,7 +105,7 @@ def tune(encoder: E5Encoder, texts: list[str], Y: np.ndarray, config: TuningConf
                         * weight[chosen, None] * label_weight).mean()
             optimiser.zero_grad()
             loss.backward()
-            nn.utils.clip_grad_norm_(list(tuned.parameters()) + list(head.parameters()), 1.0)
+            nn.utils.clip_grad_norm_(trained, 1.0)
             optimiser.step()
             schedule.step()
             if average:
