@@ -48,7 +48,10 @@ class E5Layer(nn.Module):
 
 PRECISIONS = ("bfloat16", "float32")
 BUCKET = 8  # a window is padded to a multiple of this of its own length, never to its neighbours'
-BATCH_ROWS = 8  # rows of every batch the encoder computes, filler included: one shape, one way to sum
+# Rows of every batch the encoder computes, filler included (one shape, one way to sum), by precision:
+# the fastest on a CPU that computes in that precision (scripts/bench_e5_rows.py). Fewer rows waste less
+# on filler when a length bucket holds few windows; more make better use of bfloat16 matrix units.
+BATCH_ROWS = {"bfloat16": 8, "float32": 2}
 
 
 def inference_precision() -> str:
@@ -148,13 +151,14 @@ class E5Encoder(nn.Module):
         that into the vector; padded to its own bucket, a window gets the same
         vector alone or in any batch. The CPU library (oneDNN) may sum a matrix
         product differently for a different number of rows or threads, so every
-        batch has BATCH_ROWS rows and runs on one thread, two batches side by side.
+        batch has the precision's BATCH_ROWS rows and runs on one thread, two batches side by side.
         """
         out = np.zeros((len(windows), self.config.hidden), np.float32)
         buckets: dict[int, list[int]] = {}
         for index, window in enumerate(windows):
             buckets.setdefault(-(-len(window) // BUCKET) * BUCKET, []).append(index)
-        rows = max(1, min(batch_size, BATCH_ROWS))
+        shape_rows = BATCH_ROWS[self.precision]
+        rows = max(1, min(batch_size, shape_rows))
         jobs = [(length, members[start:start + rows])
                 for length, members in sorted(buckets.items()) for start in range(0, len(members), rows)]
 
@@ -163,7 +167,7 @@ class E5Encoder(nn.Module):
             # every batch has the same number of rows (filler windows of one token after the
             # real ones): the matrix products then have one shape per bucket, and the CPU
             # library one way to sum them
-            filler = [[self.tokenizer.pad]] * (BATCH_ROWS - len(chosen))
+            filler = [[self.tokenizer.pad]] * (shape_rows - len(chosen))
             with torch.inference_mode(), self.autocast():  # both are per thread
                 ids, mask = pad([windows[i] for i in chosen] + filler, self.tokenizer.pad, length)
                 return self.mean_pool(self.hidden_states(ids, mask), mask).float().numpy()[:len(chosen)]
