@@ -282,3 +282,26 @@ def test_passages_from_real_documents_weigh_more_in_training_as_if_given_twice(b
 
     model = train(samples, book, "ensemble")
     assert model.info["weighted_samples"] == {"1.0": 18, str(REAL_WEIGHT): 18}
+
+
+def test_evidence_names_the_most_similar_training_passages_of_each_label_ties_in_training_order(book, training):
+    """Evidence examples: per label, the k training passages nearest the passage, as a full stable sort
+    orders them (the partial sort must agree, also when many passages are equally near)."""
+    from textci.classification.supervised import top_k_stable
+
+    rng = np.random.default_rng(3)
+    for columns in (1, 2, 3, 40, 500):
+        scores = rng.integers(0, 4, size=(30, columns)).astype(np.float32)  # few values: many ties
+        expected = np.argsort(-scores, axis=1, kind="stable")[:, :2]
+        assert [list(row) for row in top_k_stable(scores, 2)] == [list(row) for row in expected]
+
+    model = train(training, book)
+    supervised = model.classifier.supervised
+    vectors = supervised._vectors(UNSEEN, None)
+    found = supervised.nearest(vectors, k=2)
+    sims = vectors @ supervised.train_vectors_.astype(np.float32).T
+    for row, per_label in zip(sims, found):
+        for j, label in enumerate(book.label_ids):
+            members = np.flatnonzero(supervised.train_Y_[:, j])
+            best = members[np.argsort(-row[members], kind="stable")[:2]]
+            assert per_label[label] == [str(i) for i in supervised.train_ids_[best]]
