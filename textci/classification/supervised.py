@@ -49,14 +49,24 @@ class SupervisedClassifier(Classifier):
     def nearest(self, vectors: np.ndarray, k: int = 2) -> list[dict[str, list[str]]]:
         """Per sample and label, ids of the k most similar training passages with that label (the
         most similar first; of equally similar ones, the earlier in training order)."""
-        sims = vectors @ self.train_vectors_.astype(np.float32).T
+        labelled, train_vectors = self._evidence_vectors()
+        sims = vectors @ train_vectors.T
         out: list[dict[str, list[str]]] = [{} for _ in range(len(sims))]
         for j, label in enumerate(self.label_ids):
-            candidates = np.flatnonzero(self.train_Y_[:, j])
+            candidates = np.flatnonzero(self.train_Y_[labelled, j])
             if candidates.size:
                 for row, best in zip(out, top_k_stable(sims[:, candidates], k)):
-                    row[label] = [str(i) for i in self.train_ids_[candidates[best]]]
+                    row[label] = [str(i) for i in self.train_ids_[labelled[candidates[best]]]]
         return out
+
+    def _evidence_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """The training passages that carry a label (only they can be evidence) and their vectors in
+        float32, made once per loaded model rather than at every call."""
+        key = (id(self.train_vectors_), id(self.train_Y_))
+        if getattr(self, "_evidence", (None,))[0] != key:
+            labelled = np.flatnonzero(self.train_Y_.any(axis=1))
+            self._evidence = (key, labelled, self.train_vectors_[labelled].astype(np.float32))
+        return self._evidence[1], self._evidence[2]
 
     def evidence(self, samples, vectors=None):
         return self.nearest(self._vectors(samples, vectors))
