@@ -7,7 +7,8 @@ Every batch the encoder computes has a fixed number of rows, filler included,
 so that a passage's vector does not depend on its neighbours
 (textci/encoder/model.py, BATCH_ROWS). More rows use the CPU's matrix units
 better; fewer waste less on filler when a length bucket holds few windows.
-Each round encodes distinct real passages (corpora/training/real) with every
+Each round encodes distinct real passages (corpora/training/real, in
+bench_classify_speed.py's order) with every
 row count in turn, the order rotating from round to round so that the
 machine's other jobs slow all alike. Prints passages/s per row count and its
 ratio to the first row count of --rows.
@@ -15,22 +16,13 @@ ratio to the first row count of --rows.
 from __future__ import annotations
 
 import argparse
-import json
-import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-
-def real_texts() -> list[str]:
-    lines = [json.loads(line) for path in sorted((ROOT / "corpora" / "training" / "real").glob("*.jsonl"))
-             for line in path.read_text("utf-8").splitlines()]
-    random.Random(0).shuffle(lines)
-    return [line["text"] for line in lines]
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 
 def main() -> int:
@@ -41,12 +33,14 @@ def main() -> int:
     parser.add_argument("--precision", choices=("bfloat16", "float32"), help="default: as textci picks for this CPU")
     args = parser.parse_args()
 
+    from bench_classify_speed import real_samples
+
     from textci.encoder import E5Encoder, read_weights
     from textci.encoder import model
 
     encoder = E5Encoder(read_weights(), precision=args.precision)
     print(f"precision {encoder.precision}, shipped rows {model.BATCH_ROWS[encoder.precision]}")
-    texts = real_texts()
+    texts = [sample.text for sample in real_samples()]
     encoder.encode(texts[:16])  # warm-up
     variants = [int(rows) for rows in args.rows.split(",")]
     used = 16
