@@ -20,6 +20,7 @@ class SupervisedClassifier(Classifier):
         self.embedder = embedder
         self.C = C  # the logistic head's regularisation
         self.hidden = hidden
+        self._evidence: tuple[np.ndarray, np.ndarray] | None = None  # made from the training vectors at first use
 
     def get_params(self):
         if self.hidden:
@@ -38,6 +39,7 @@ class SupervisedClassifier(Classifier):
         self.train_vectors_ = X.astype(np.float16)
         self.train_Y_ = Y.astype(np.int8)
         self.train_ids_ = np.array([s.id for s in samples])
+        self._evidence = None
         return self
 
     def decision(self, samples, vectors=None) -> np.ndarray:
@@ -62,12 +64,10 @@ class SupervisedClassifier(Classifier):
     def _evidence_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """The training passages that carry a label (only they can be evidence) and their vectors in
         float32, made once per loaded model rather than at every call."""
-        made_from, labelled, vectors = getattr(self, "_evidence", ((None, None), None, None))
-        if made_from[0] is not self.train_vectors_ or made_from[1] is not self.train_Y_:
+        if self._evidence is None:
             labelled = np.flatnonzero(self.train_Y_.any(axis=1))
-            vectors = self.train_vectors_[labelled].astype(np.float32)
-            self._evidence = ((self.train_vectors_, self.train_Y_), labelled, vectors)
-        return labelled, vectors
+            self._evidence = labelled, self.train_vectors_[labelled].astype(np.float32)
+        return self._evidence
 
     def evidence(self, samples, vectors=None):
         return self.nearest(self._vectors(samples, vectors))
@@ -92,6 +92,7 @@ class SupervisedClassifier(Classifier):
         self.train_vectors_ = state.get("supervised.train_vectors", np.zeros((0, dimensions), np.float16))
         self.train_Y_ = state.get("supervised.train_Y", np.zeros((0, len(self.label_ids)), np.int8))
         self.train_ids_ = state.get("supervised.train_ids", np.array([], dtype=str))
+        self._evidence = None
         return self
 
 
